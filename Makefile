@@ -1,0 +1,41 @@
+# Two commands for a fresh machine:  `make run` (the navigation map for 秦皇岛 from the real data)
+# and `make test` (the whole test suite). Each creates the virtual environment it needs.
+#
+# Data: MATCHER_DATA names the raw-data directory (default: data/raw, git-ignored). When files are
+# missing there, `make run` fetches them from their public origins, or from MATCHER_MIRROR (a folder
+# or an http(s) URL holding the same tree) on machines without internet.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MATCHER := $(VENV)/bin/matcher
+MATCHER_DATA ?= data/raw
+WORKDIR ?= work
+OUT ?= out
+CITY ?= 秦皇岛
+export MATCHER_DATA
+
+.PHONY: run test venv lint clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(MATCHER) data check --data "$(MATCHER_DATA)" --quiet || \
+	  $(MATCHER) data fetch --to "$(MATCHER_DATA)" $(if $(MATCHER_MIRROR),--mirror "$(MATCHER_MIRROR)",)
+	$(MATCHER) build --data "$(MATCHER_DATA)" --workdir "$(WORKDIR)"
+	$(MATCHER) navmap --city "$(CITY)" --data "$(MATCHER_DATA)" --workdir "$(WORKDIR)" --out "$(OUT)/$(CITY)"
+
+test: venv
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check matcher tests
+	$(VENV)/bin/mypy matcher
+
+clean:
+	rm -rf $(VENV) $(WORKDIR) $(OUT)

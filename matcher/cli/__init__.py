@@ -1,0 +1,45 @@
+"""The ``matcher`` command: thin commands over the public API.
+
+Each module in this package defines ``register(app: typer.Typer) -> None`` and adds its commands;
+:func:`build_app` discovers them, so every stage owns its own commands.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+
+from matcher.sources.base import SourceError
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        help="matcher — investment-targeting recommender (招商引资): firm master, chain graph, "
+        "county profiles, ranked matches, the navigation map.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+    @app.callback()
+    def _root() -> None:
+        """matcher — investment-targeting recommender."""
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+    return app
+
+
+def main() -> None:
+    app = build_app()
+    try:
+        app()
+    except SourceError as exc:  # bad input: a clear message naming file/row/column, no traceback
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
