@@ -34,3 +34,10 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def real_workdir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One work directory for the whole test session, so that stages built on the real data
+    (firm master, chain graph, profiles …) are built once and reused through the artifact cache."""
+    return tmp_path_factory.mktemp("work")
