@@ -1,0 +1,204 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 2 · The industry-chain graph and 秦皇岛's chains (产业链图谱)
+#
+# The chain graph links industries (Shenwan 2021, crosswalked to GB/T 4754), products and firms by
+# counted supply relations (upstream → downstream). A named chain (产业链) is a curated template
+# in `data/chains/*.yaml`: segments 上游 / 中游 / 下游, each with its industries and key products,
+# every fact with a source. For each of the chains 秦皇岛 targets this notebook shows
+#
+# - the segments and how strong the city is in each (强 / 弱 / 缺, from its firms' RCA and the
+#   city's cited facts), and the action that follows (补链 / 强链 / 延链);
+# - the leading firms (链主企业 candidates) of each segment, nationally;
+# - one chain drawn as a graph, with the supply evidence between its segments.
+
+# %%
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+
+from matcher.chain import (  # noqa: E402
+    analyze_region,
+    chain_subgraph,
+    check_templates,
+    ensure_chain,
+    graph_stats,
+    load_chain_templates,
+    plot_chain,
+    segment_links,
+)
+from matcher.chain.templates import SEGMENT_ORDER  # noqa: E402
+from matcher.firms.master import ensure_firms  # noqa: E402
+
+DATA = Path(os.environ["MATCHER_DATA"])
+WORKDIR = Path(os.environ.get("MATCHER_WORKDIR", "work"))
+FIG_DIR = Path(os.environ.get("MATCHER_FIGURES", "notebooks/figures"))
+CITY_CODE = os.environ.get("MATCHER_CITY_CODE", "130300")  # 秦皇岛
+CHAIN = os.environ.get("MATCHER_CHAIN", "生命健康")  # the chain drawn at the end
+FIG_DIR.mkdir(parents=True, exist_ok=True)
+WORKDIR.mkdir(parents=True, exist_ok=True)
+
+_cjk = sorted({f.name for f in font_manager.fontManager.ttflist if "CJK SC" in f.name or "WenQuanYi" in f.name})
+plt.rcParams["font.sans-serif"] = ([n for n in _cjk if "Sans" in n] or _cjk) + ["DejaVu Sans"]
+plt.rcParams["axes.unicode_minus"] = False
+pd.set_option("display.width", 200)
+pd.set_option("display.max_columns", 20)
+pd.set_option("display.max_colwidth", 60)
+
+
+def save(fig: plt.Figure, name: str) -> Path:
+    """Write a figure as PNG into FIG_DIR and close it."""
+    path = FIG_DIR / f"{name}.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    print("wrote", path)
+    return path
+
+
+# %% [markdown]
+# ## The graph
+#
+# `ensure_chain` builds the graph from the firm master and the chain knowledge graph (and caches its
+# tables in the work directory). Nodes and edges by kind, and how much evidence a supply edge
+# between two industries carries (the number of product relations behind it).
+
+# %%
+ensure_firms(DATA, WORKDIR)  # the chain stage reads the firm master of the same work directory
+chain = ensure_chain(DATA, WORKDIR)
+stats = graph_stats(chain)
+print(pd.Series(stats["nodes_by_type"], name="nodes").to_string())
+print(pd.Series(stats["edges_by_kind"], name="edges").to_string())
+print(f"firms attached to an industry: {stats['share_firms_attached_to_industry']:.1%}; "
+      f"to products: {stats['share_firms_attached_to_products']:.1%}; industry sources: {stats['firm_industry_source']}")
+
+fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 4))
+nodes = pd.Series(stats["nodes_by_type"]).sort_values()
+ax1.barh(nodes.index, nodes.to_numpy(), color="#4c72b0")
+ax1.set_xscale("log")
+ax1.set_title("Nodes by type (log)")
+edges = pd.Series(stats["edges_by_kind"]).sort_values()
+ax2.barh(edges.index, edges.to_numpy(), color="#55a868")
+ax2.set_xscale("log")
+ax2.set_title("Edges by kind (log)")
+hist = pd.Series(stats["industry_edge_evidence_histogram"])
+ax3.bar(hist.index, hist.to_numpy(), color="#8172b2")
+ax3.set_title("Industry supply edges by evidence\n(product relations behind each edge)")
+ax3.set_xlabel("evidence")
+save(fig, "02_graph_overview")
+
+# %% [markdown]
+# ## 秦皇岛's chains: segments and local strength (强链 / 补链 / 延链)
+#
+# `analyze_region` counts, for the city, the firms of each chain segment (by industry code or key
+# product), compares the city's share with the nation's (RCA), and reads the templates' cited local
+# facts: 强 = local firms with RCA ≥ 1; 弱 = local firms with RCA < 1, or no firm in the data but a
+# cited local fact; 缺 = neither. Actions: 缺 → 补链 (attract the missing segment); 弱 → 强链;
+# 强 → 延链 when a neighbouring segment is weak or missing.
+
+# %%
+templates = load_chain_templates()
+analysis = analyze_region(chain.firms, [CITY_CODE], "city", chain, templates)
+print(analysis[["chain", "segment", "segment_name", "local_firms", "national_firms", "rca", "strength", "action"]].to_string(index=False))
+print(analysis.groupby("action").size().rename("segments").to_string())
+
+chains = list(dict.fromkeys(analysis["chain"]))
+strength_val = {"强": 2, "弱": 1, "缺": 0}
+grid = analysis.pivot(index="chain", columns="segment", values="strength").reindex(index=chains, columns=list(SEGMENT_ORDER))
+fig, ax = plt.subplots(figsize=(8, 0.55 * len(chains) + 1.5))
+ax.imshow(grid.apply(lambda c: c.map(strength_val)).to_numpy(dtype=float), cmap=ListedColormap(["#ef9a9a", "#fff59d", "#a5d6a7"]),
+          vmin=0, vmax=2, aspect="auto")
+cell = analysis.set_index(["chain", "segment"])
+for i, c in enumerate(chains):
+    for j, s in enumerate(SEGMENT_ORDER):
+        if (c, s) in cell.index:
+            r = cell.loc[(c, s)]
+            ax.text(j, i, f"{r['strength']} · {r['action']}\n本地{r['local_firms']}/全国{r['national_firms']}", ha="center", va="center", fontsize=8)
+ax.set_xticks(range(3), SEGMENT_ORDER)
+ax.set_yticks(range(len(chains)), chains)
+ax.set_title("秦皇岛: local strength per chain segment (green 强, yellow 弱, red 缺)", fontsize=10)
+save(fig, "02_segment_strength")
+
+# %% [markdown]
+# ## Reasons, in words
+#
+# Each action comes with its reason (and the cited local fact where the data has no firm). Template
+# checks flag segments whose supply evidence runs the other way (a template to review, not a fact).
+
+# %%
+for r in analysis.itertuples(index=False):
+    print(f"{r.chain} {r.segment} [{r.strength} → {r.action}] {r.reason}")
+checks = check_templates(chain, templates)
+print(checks.to_string(index=False))
+
+# %% [markdown]
+# ## Leading firms (链主企业) per segment
+#
+# National candidates ranked by the mean percentile of size (total assets) and downstream reach
+# in the supply graph; firms placed only by the industry classifier are never proposed. Local
+# planners would approach these to anchor a segment the city lacks (补链).
+
+# %%
+firms = chain.firms.set_index("firm_id")
+assets = firms.dropna(subset=["stock_code"]).drop_duplicates("stock_code").set_index("stock_code")["total_assets_yi"]
+leaders = (
+    analysis[["chain", "segment", "strength", "action", "leaders"]]
+    .assign(leader=analysis["leaders"].str.split("; "))
+    .explode("leader")
+    .dropna(subset=["leader"])
+)
+leaders = leaders[leaders["leader"] != ""]
+leaders["stock_code"] = leaders["leader"].str.extract(r"\((\d{6})\)$")[0]
+leaders["total_assets_yi"] = leaders["stock_code"].map(assets)
+leaders["rank"] = leaders.groupby(["chain", "segment"]).cumcount() + 1
+print(leaders[leaders["rank"] <= 3][["chain", "segment", "action", "rank", "leader", "total_assets_yi"]].to_string(index=False))
+
+one = leaders[leaders["chain"] == CHAIN]
+fig, axes = plt.subplots(1, len(SEGMENT_ORDER), figsize=(15, 3.8), sharex=False)
+for ax, seg in zip(axes, SEGMENT_ORDER, strict=True):
+    d = one[one["segment"] == seg].iloc[::-1]
+    ax.barh(d["leader"], d["total_assets_yi"].fillna(0), color="#4c72b0")
+    row = analysis[(analysis["chain"] == CHAIN) & (analysis["segment"] == seg)]
+    label = f"{row['strength'].iloc[0]} → {row['action'].iloc[0]}" if len(row) else ""
+    ax.set_title(f"{CHAIN} · {seg} ({label})", fontsize=10)
+    ax.set_xlabel("total assets (亿元)")
+    ax.tick_params(axis="y", labelsize=8)
+fig.suptitle(f"{CHAIN}: leading-firm candidates per segment", fontsize=11)
+fig.tight_layout()
+save(fig, "02_leading_firms")
+
+# %% [markdown]
+# ## One chain drawn (产业链图)
+#
+# `chain_subgraph` gives the chain as a small graph: segments, their industries and key products,
+# the counted supply edges between the chain's industries and the flow between consecutive
+# segments (forward evidence / evidence running backwards). `plot_chain` draws it, coloured by the
+# city's strength per segment.
+
+# %%
+template = next(t for t in templates if t.chain == CHAIN)
+links = segment_links(chain, template)
+print(links.to_string(index=False))
+g = chain_subgraph(chain, template, analysis)
+print(f"{CHAIN}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges")
+path = plot_chain(g, FIG_DIR / f"02_chain_{template.code}.png", title=f"秦皇岛 · {template.chain}")
+print("wrote", path)
+assert path.is_file() and path.stat().st_size > 0
