@@ -18,13 +18,38 @@ def _markdown(res: dict) -> str:
     for name, s in res["sources"].items():
         lines.append(f"| {name} | {s['n']} | {s.get('share_county')} | {s.get('share_city_or_finer', '')} | "
                      f"{s.get('zones', '')} | {s.get('county_without_point', '')} |")
+    co = res.get("cooccurrence")
+    if co:
+        lines += ["", "## Data-derived placement (co-occurrence in the SZSE + 2015 addresses)", "",
+                  "An address the text rules leave at city level is placed at the county that other addresses of the "
+                  "same city name together with the same street address, zone or road, when it dominates "
+                  f"(thresholds {json.dumps(co['thresholds'], ensure_ascii=False)}).", "",
+                  "| kind | rules | LOFO predicted | correct | accuracy | SZSE rows placed |", "|---|---|---|---|---|---|"]
+        placed = res["sources"]["szse_address"]["methods"]
+        for kind, v in co["validation_leave_one_firm_out"].items():
+            lines.append(f"| {kind} | {co['rules'].get(kind, 0)} | {v['n_predicted']} | {v['n_correct']} | "
+                         f"{v['accuracy']} | {placed.get(kind + '_cooccurrence', 0)} |")
+        lines += ["", "Rules used on the SZSE list (support = firms naming key and county / firms naming key with "
+                  "any county):", ""]
+        lines += [f"- {u['city_code']} {u['kind']} `{u['key']}` → {u['county_code']} "
+                  f"({u['support']}/{u['total']}; {u['szse_rows']} rows)" for u in co["rules_used_on_szse"]]
+        lines += ["", "SZSE addresses still at city level: " + json.dumps(co.get("szse_unplaced", {}), ensure_ascii=False)]
+    cn = res.get("coords_nearest_check")
+    if cn:
+        lines += ["", f"2015 lon/lat → nearest county centroid within the SZSE city: accuracy {cn['accuracy']} "
+                  f"on {cn['n']} firms whose county the text names — too low, not used."]
     if "labelled" in res:
         lab = res["labelled"]
-        lines += ["", f"Labelled sample (n={lab['n']}): county accuracy {lab['county_accuracy']:.3f}, "
+        lines += ["", f"Labelled sample (n={lab['n']}; labels = the county the text names): text-rule county accuracy "
+                  f"{lab['county_accuracy']:.3f} (holdout {lab['holdout_county_accuracy']:.3f}), "
                   f"city accuracy {lab['city_accuracy']:.3f}; plain cpca county accuracy "
-                  f"{lab['plain_cpca_county_accuracy']:.3f}."]
+                  f"{lab['plain_cpca_county_accuracy']:.3f}. Inference placed {lab['inferred_rows']} sample rows "
+                  f"whose text names no county ({lab['inferred_rows_with_text_label']} had a text label; "
+                  f"{lab['text_placements_changed_by_inference']} text placements changed):"]
+        lines += [f"- {r['reg_address']} → {r['county_code']} ({r['geo_method']}, {r['set']})" for r in lab["inferred"]]
     lines += ["", f"秦皇岛 firms: {res['qinhuangdao']}",
-              f"Index build {res['index_build_seconds']} s; SZSE addresses geocoded in {res['szse_seconds']} s.",
+              f"Index build {res['index_build_seconds']} s; evidence build {res.get('evidence_build_seconds')} s; "
+              f"SZSE addresses geocoded in {res['szse_seconds']} s.",
               "", "SZSE methods: " + json.dumps(res["sources"]["szse_address"]["methods"], ensure_ascii=False)]
     return "\n".join(lines) + "\n"
 
