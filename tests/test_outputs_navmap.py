@@ -1,0 +1,311 @@
+"""The navigation map: targets.csv contract, options (filters really filter), actions, region groups,
+determinism; on synthetic frames (known answers) and on the real data (秦皇岛, and 唐山 without a pack).
+
+``synthetic_inputs`` / ``synthetic_navmap`` build a tiny SYNTHETIC city (codes 9901xx, firms named
+合成企业…) whose right answers are known by construction; the Excel and HTML tests import them too.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matcher.outputs.navmap import (
+    ACTIONS,
+    TARGET_COLUMNS,
+    Navmap,
+    NavmapOptions,
+    assemble_navmap,
+    assign_region_groups,
+    build_navmap,
+    classify_action,
+    load_region_groups,
+    read_targets_csv,
+    write_navmap,
+)
+
+SYN_CITY = "990100"
+
+
+# ---------------------------------------------------------------------------------------- synthetic
+def synthetic_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(matches, firms, units) of a synthetic city with three units and eight firms.
+
+    Local firms: L1 (装备·专用设备) and L2 (装备·通用设备). Outside firms: F1 装备·专用设备 (→ 强链),
+    F2 装备·工程机械 (chain present, segment missing → 补链), F3 医药·化学制药 (→ 延链), F4 unicorn in
+    上海, F5 in 深圳, F6 in 赤峰 (东北 by the plan, not 西部). Scores are set so that every firm's best
+    county is 990103 except F3 (990101), and F1's second best is 990101.
+    """
+    units = pd.DataFrame({
+        "county_code": pd.array(["990101", "990102", "990103"], dtype="string"),
+        "county_name": pd.array(["合成甲区", "合成乙县", "合成丙开发区"], dtype="string"),
+        "lon": [119.0, 119.2, 119.4], "lat": [39.9, 40.0, 39.8],
+    })
+    rows = [
+        # firm_id, name, prov_code, province, city_code, city, l1, l2, listed, unicorn, assets, lon, lat
+        ("S:L1", "合成本地一", "990000", "合成省", SYN_CITY, "合成市", "装备", "专用设备", True, False, 50.0, 119.1, 39.9),
+        ("S:L2", "合成本地二", "990000", "合成省", SYN_CITY, "合成市", "装备", "通用设备", True, False, 20.0, 119.3, 39.9),
+        ("S:F1", "合成企业一", "110000", "北京市", "110000", "北京市", "装备", "专用设备", True, False, 300.0, 116.4, 39.9),
+        ("S:F2", "合成企业二", "120000", "天津市", "120000", "天津市", "装备", "工程机械", True, False, 100.0, 117.2, 39.1),
+        ("S:F3", "合成企业三", "130000", "河北省", "130100", "石家庄市", "医药", "化学制药", True, False, 80.0, 114.5, 38.0),
+        ("U:F4", "合成企业四", "310000", "上海市", "310000", "上海市", "医药", "医疗器械", False, True, np.nan, 121.5, 31.2),
+        ("S:F5", "合成企业五", "440000", "广东省", "440300", "深圳市", "电子", "半导体", True, False, 60.0, 114.1, 22.5),
+        ("S:F6", "合成企业六", "150000", "内蒙古自治区", "150400", "赤峰市", "装备", "专用设备", True, False, 10.0, 118.9, 42.3),
+    ]
+    cols = ["firm_id", "name", "province_code", "province", "city_code", "city", "sw_l1_name", "sw_l2_name",
+            "is_listed", "is_unicorn", "total_assets_yi", "lon", "lat"]
+    firms = pd.DataFrame(rows, columns=cols)
+    firms["legal_name"] = firms["name"] + "股份有限公司"
+    firms["stock_code"] = [f"99000{i}" if fid.startswith("S:") else None for i, fid in enumerate(firms["firm_id"])]
+    firms["county_code"] = [None] * len(firms)
+    firms.loc[firms["firm_id"] == "S:L1", "county_code"] = "990103"
+    firms.loc[firms["firm_id"] == "S:L2", "county_code"] = "990101"
+    firms["is_little_giant"] = False
+    firms["sources"] = "synthetic"
+    firms["list_date"] = pd.to_datetime(["2010-01-01", "2011-01-01", "2012-01-01", "2013-01-01", "2020-06-01", pd.NaT, "2015-01-01", "2016-01-01"])
+    firms["setup_date"] = pd.to_datetime(["2000-01-01"] * 5 + ["2019-01-01"] + ["2000-01-01"] * 2)
+    firms["controller_type"] = "民营企业"
+    firms["fortune500_best_rank"] = pd.array([pd.NA] * len(firms), dtype="Int64")
+    base = {"S:F1": 3.0, "S:F2": 2.5, "S:F3": 2.0, "U:F4": 1.5, "S:F5": 1.0, "S:F6": 0.5}
+    offset = {"990101": -0.1, "990102": -0.5, "990103": 0.0}
+    recs = []
+    for fid, b in base.items():
+        for cc, off in offset.items():
+            score = b + (0.3 if (fid == "S:F3" and cc == "990101") else off)
+            recs.append({"firm_id": fid, "county_code": cc, "score": score, "chain_customers": 0.0,
+                         "chain_suppliers": 0.0, "reasons": f"合成理由：{fid}@{cc}"})
+    matches = pd.DataFrame(recs)
+    matches["county_name"] = matches["county_code"].map(dict(zip(units["county_code"], units["county_name"], strict=True)))
+    matches["name"] = matches["firm_id"].map(dict(zip(firms["firm_id"], firms["name"], strict=True)))
+    return matches, firms, units
+
+
+def synthetic_navmap(options: NavmapOptions | None = None) -> Navmap:
+    """A navigation map of the synthetic city (no file read except the region groups)."""
+    matches, firms, units = synthetic_inputs()
+    quality = pd.DataFrame({"benchmark": ["entry"], "model": ["rankers.synthetic"], "metric": ["roc_auc"], "value": [0.75]})
+    return assemble_navmap("合成市", SYN_CITY, matches, firms, units, options or NavmapOptions(top=0), quality=quality)
+
+
+def test_synthetic_targets_rank_every_eligible_firm_with_reasons_and_county() -> None:
+    nav = synthetic_navmap()
+    t = nav.targets
+    assert list(t.columns) == TARGET_COLUMNS
+    assert sorted(t["firm_id"]) == ["S:F1", "S:F2", "S:F3", "S:F5", "S:F6", "U:F4"]  # locals excluded
+    assert t["rank"].tolist() == list(range(1, 7))
+    assert t["score"].is_monotonic_decreasing
+    assert t["reasons"].str.len().gt(20).all()
+    best = dict(zip(t["firm_id"], t["county_code"], strict=True))
+    assert best["S:F3"] == "990101" and best["S:F1"] == "990103"
+    assert t.set_index("firm_id").at["S:F1", "alt_county_name"] == "合成甲区"
+
+
+def test_synthetic_actions_follow_local_presence() -> None:
+    t = synthetic_navmap().targets.set_index("firm_id")
+    assert t.at["S:F1", "action"] == "强链"  # 装备·专用设备 exists locally (L1)
+    assert t.at["S:F2", "action"] == "补链"  # 装备 exists, 工程机械 does not
+    assert t.at["S:F3", "action"] == "延链"  # no 医药 locally
+    assert t["action"].isin(ACTIONS).all()
+    assert t.at["S:F1", "reasons"].startswith("强链：合成已有1家") and "合成本地一" in t.at["S:F1", "reasons"]
+    assert "合成本地一" in t.at["S:F2", "reasons"] and "工程机械" in t.at["S:F2", "reasons"]
+
+
+def test_classify_action_rules() -> None:
+    seg = {("A", "x"): ["f"]}
+    ch = {"A": ["f"]}
+    assert classify_action("A", "x", seg, ch, 0.0) == "强链"
+    assert classify_action("A", "y", seg, ch, 0.0) == "补链"
+    assert classify_action("B", "y", seg, ch, 3.0) == "延链"
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (NavmapOptions(top=0, firm_types=("unicorn",)), {"U:F4"}),
+        (NavmapOptions(top=0, home_regions=("长三角",)), {"U:F4"}),
+        (NavmapOptions(top=0, home_regions=("东北",)), {"S:F6"}),  # 赤峰 is in the 东北 plan's scope
+        (NavmapOptions(top=0, home_regions=("深圳",)), {"S:F5"}),
+        (NavmapOptions(top=0, home_regions=("河北",)), {"S:F3"}),
+        (NavmapOptions(top=0, chains=("医药",)), {"S:F3", "U:F4"}),
+        (NavmapOptions(top=0, chains=("工程机械",)), {"S:F2"}),
+        (NavmapOptions(top=2), {"S:F1", "S:F2"}),
+        (NavmapOptions(top=0, exclude_local=False), {"S:F1", "S:F2", "S:F3", "U:F4", "S:F5", "S:F6"}),
+        (NavmapOptions(top=0, snapshot=pd.Timestamp("2018-12-31").date()), {"S:F1", "S:F2", "S:F5", "S:F6"}),
+    ],
+)
+def test_filters_really_filter(options: NavmapOptions, expected: set[str]) -> None:
+    assert set(synthetic_navmap(options).targets["firm_id"]) == expected
+
+
+def test_county_filter_moves_the_landing_county() -> None:
+    t = synthetic_navmap(NavmapOptions(top=0, counties=("合成乙县",))).targets
+    assert len(t) == 6 and (t["county_code"] == "990102").all()
+    with pytest.raises(ValueError, match="unknown county"):
+        synthetic_navmap(NavmapOptions(counties=("不存在区",)))
+
+
+def test_options_are_validated() -> None:
+    with pytest.raises(ValueError):
+        NavmapOptions(firm_types=("startup",))
+    with pytest.raises(ValueError):
+        NavmapOptions(top=-1)
+
+
+def test_tables_counties_outbound_chains() -> None:
+    nav = synthetic_navmap()
+    c = nav.counties
+    assert set(c["county_code"]) == {"990101", "990102", "990103"}
+    assert (c.groupby("county_code")["fit_rank"].min() == 1).all()
+    first = c[(c["county_code"] == "990101") & (c["fit_rank"] == 1)]  # F1 fits 甲区 best, but prefers 丙开发区
+    assert first["firm_id"].item() == "S:F1" and first["is_first_choice"].item() == "否"
+    f3 = c[(c["county_code"] == "990101") & (c["firm_id"] == "S:F3")]
+    assert f3["fit_rank"].item() == 3 and f3["is_first_choice"].item() == "是"
+    o = nav.outbound
+    assert o["targets"].sum() == len(nav.targets)
+    assert o["home_region"].iloc[0] == "京津冀"  # file order of the groups
+    ch = nav.chains.set_index(["chain", "segment"])
+    assert ch.at[("装备", "专用设备"), "firms_local"] == 1 and ch.at[("装备", "专用设备"), "action"] == "强链"
+    assert ch.at[("装备", "工程机械"), "action"] == "补链"
+    assert ch.at[("医药", "化学制药"), "action"] == "延链"
+
+
+def test_targets_csv_roundtrip_and_determinism(tmp_path: Path) -> None:
+    nav = synthetic_navmap()
+    a = write_navmap(nav, tmp_path / "a")
+    b = write_navmap(synthetic_navmap(), tmp_path / "b")
+    for name in a:
+        assert a[name].read_bytes() == b[name].read_bytes(), name
+    back = read_targets_csv(a["targets.csv"])
+    assert list(back.columns) == TARGET_COLUMNS
+    assert back["firm_id"].tolist() == nav.targets["firm_id"].tolist()
+    assert back["county_code"].str.fullmatch(r"\d{6}").all()
+    md = a["navmap.md"].read_text(encoding="utf-8")
+    assert "合成市招商导航图" in md and "合成企业一" in md and "合成丙开发区" in md
+
+
+# ---------------------------------------------------------------------------------------- region groups
+def test_region_groups_first_match_wins() -> None:
+    g = load_region_groups()
+    frame = pd.DataFrame({
+        "province_code": ["110000", "440000", "440000", "150000", "150000", "420000", "420000", "500000", None],
+        "city_code": ["110000", "440300", "440500", "150400", "150100", "420100", "429000", "500000", None],
+        "county_code": [None, None, None, None, None, None, "429004", None, None],
+    })
+    got = assign_region_groups(frame, g).tolist()
+    assert got == ["京津冀", "珠三角", "东部其他", "东北", "西部其他", "长江中游", "长江中游", "成渝", "未知"]
+    assert g.groupby("group")["source"].first().str.len().gt(10).all()  # every group cites its document
+
+
+@pytest.mark.realdata
+def test_region_group_codes_match_the_division_table(data_dir: Path) -> None:
+    from matcher.regions.units import load_divisions
+
+    div = load_divisions(data_dir)
+    g = load_region_groups()
+    names = {}
+    for level, col, name_col in (("province", "province_code", "province"), ("city", "city_code", "city"), ("county", "county_code", "county")):
+        names.update({(level, str(k)): str(v) for k, v in zip(div[col], div[name_col], strict=True)})
+    listed_outside = {"710000", "810000", "820000"}  # 台湾, 香港, 澳门: not in the mainland division table
+    bad = [(r.level, r.code, r.name) for r in g.itertuples()
+           if r.code not in listed_outside and names.get((r.level, r.code)) != r.name]
+    assert bad == []
+    # every mainland county-level unit falls in exactly one group (none is 未知)
+    assigned = assign_region_groups(div[["county_code", "city_code", "province_code"]], g)
+    assert (assigned != "未知").all()
+    assert assigned[div["province_code"] == "130000"].eq("京津冀").all()
+
+
+# ---------------------------------------------------------------------------------------- real data
+@functools.cache
+def real_navmap(data_dir: str, workdir: str) -> Navmap:
+    """The 秦皇岛 map with every eligible firm (top 0), built once per session (Excel/HTML tests reuse it)."""
+    return build_navmap("秦皇岛", Path(data_dir), Path(workdir), NavmapOptions(top=0))
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_qinhuangdao_targets_contract(data_dir: Path, real_workdir: Path) -> None:
+    nav = real_navmap(str(data_dir), str(real_workdir))
+    t = nav.targets
+    assert list(t.columns) == TARGET_COLUMNS
+    n_outside = int((nav.firms["city_code"].astype("string").fillna("") != "130300").sum())
+    assert len(t) == nav.meta["n_scored"] == n_outside > 4000  # every eligible firm of the master, ranked
+    assert t["rank"].tolist() == list(range(1, len(t) + 1))
+    assert t["score"].is_monotonic_decreasing
+    assert t["firm_id"].is_unique
+    units = set(nav.units["county_code"])
+    assert len(units) == 9 and {"130371", "130372"} <= units
+    assert t["county_code"].isin(units).all() and t["county_name"].notna().all()
+    assert t["reasons"].notna().all() and t["reasons"].str.len().gt(30).all()
+    assert t["reasons"].str.contains("推荐落地").all()
+    assert t["action"].isin(ACTIONS).all() and t["action"].nunique() == 3
+    assert (t["home_city_code"].astype("string").fillna("") != "130300").all()
+    assert t["home_region"].ne("未知").mean() > 0.95
+    # the curated chains of the pack are used
+    assert (t["chain_basis"] == "产业链模板").any()
+    assert set(nav.counties["county_code"]) == units
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_filters_really_filter(data_dir: Path, real_workdir: Path) -> None:
+    nav = real_navmap(str(data_dir), str(real_workdir))
+    kw = {"positions": nav.positions, "quality": nav.quality}
+
+    def run(**opts: object) -> pd.DataFrame:
+        return assemble_navmap(nav.city, nav.city_code, nav.matches, nav.firms, nav.units, NavmapOptions(**opts), **kw).targets
+
+    fi = nav.firms.set_index("firm_id")
+    uni = run(top=0, firm_types=("unicorn",))
+    assert len(uni) > 50 and fi.loc[uni["firm_id"], "is_unicorn"].all()
+    yrd = run(top=0, home_regions=("长三角",))
+    assert len(yrd) > 500 and set(yrd["home_province"]) <= {"上海市", "江苏省", "浙江省", "安徽省"}
+    hg = run(top=0, counties=("海港区",))
+    assert len(hg) == len(nav.targets) and (hg["county_code"] == "130302").all()
+    chain = nav.targets["chain"].iloc[0]
+    ch = run(top=0, chains=(chain,))
+    assert 0 < len(ch) < len(nav.targets) and (ch["chain"] == chain).all()
+    top = run(top=25)
+    assert top["firm_id"].tolist() == nav.targets["firm_id"].head(25).tolist()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_outputs_are_deterministic(data_dir: Path, real_workdir: Path, tmp_path: Path) -> None:
+    nav = real_navmap(str(data_dir), str(real_workdir))
+    again = build_navmap("秦皇岛", data_dir, real_workdir, NavmapOptions(top=0))
+    pd.testing.assert_frame_equal(nav.targets, again.targets)
+    a = write_navmap(nav, tmp_path / "a")
+    b = write_navmap(again, tmp_path / "b")
+    for name in a:
+        assert a[name].read_bytes() == b[name].read_bytes(), name
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_cli_works_for_a_city_without_a_pack(data_dir: Path, real_workdir: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import matcher.cli
+    from matcher.regions.pack import CITIES_ENV, find_pack_file
+
+    (tmp_path / "no_packs").mkdir()
+    monkeypatch.setenv(CITIES_ENV, str(tmp_path / "no_packs"))  # whatever packs exist, use none
+    assert find_pack_file("唐山") is None
+    out = tmp_path / "ts"
+    res = CliRunner().invoke(matcher.cli.build_app(), [
+        "navmap", "--city", "唐山", "--data", str(data_dir), "--workdir", str(real_workdir), "--out", str(out),
+        "--top", "30", "--region", "京津冀,长三角",
+    ])
+    assert res.exit_code == 0, res.output
+    t = read_targets_csv(out / "targets.csv")
+    assert len(t) == 30 and t["county_code"].str.startswith("1302").all()
+    assert t["home_region"].isin(["京津冀", "长三角"]).all()
+    assert (t["home_city_code"] != "130200").all() and t["reasons"].str.len().gt(30).all()
+    for f in ("navmap.xlsx", "navmap.html", "navmap.md"):
+        assert (out / f).stat().st_size > 1000
