@@ -1,0 +1,188 @@
+"""FirmCountyRanker and score_matches: contract, known-answer toys, and the real 秦皇岛 run."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_model_pairs import EDGES, synthetic_firms, synthetic_presence, synthetic_units
+
+from matcher.model.match import (
+    DEFAULT_WEIGHTS,
+    EVIDENCE_WEIGHTS,
+    RELOCATION_WEIGHTS,
+    WEIGHT_SOURCE,
+    FirmCountyRanker,
+    best_landing,
+    cooccurrence_edges,
+    curated_from_pack,
+    score_matches,
+)
+from matcher.model.pairs import FEATURES, build_unit_tables, feature_grid, firm_arrays, pair_features
+
+
+def synthetic_pairs() -> pd.DataFrame:
+    t = build_unit_tables(synthetic_units(), synthetic_presence(), industry_col="industry", edges=EDGES,
+                          as_of=pd.Timestamp("2024-01-01"), neighbour_km=100)  # fmt: skip
+    return pair_features(synthetic_firms(), t, industry_col="industry")
+
+
+def test_weights_are_labelled() -> None:
+    assert set(DEFAULT_WEIGHTS) == set(FEATURES)
+    assert not set(RELOCATION_WEIGHTS) & set(EVIDENCE_WEIGHTS)
+    for f in FEATURES:
+        assert WEIGHT_SOURCE[f] == ("fitted:relocation" if f in RELOCATION_WEIGHTS else "evidence")
+    assert DEFAULT_WEIGHTS["is_excluded"] < -5  # a constraint must sink a county
+
+
+def test_ranker_contract() -> None:
+    X = synthetic_pairs()
+    r = FirmCountyRanker()
+    assert r.fit(X) is r
+    assert hasattr(r, "coef_") and hasattr(r, "center_") and r.n_features_in_ == len(FEATURES)
+    s = r.score(X)
+    assert s.shape == (len(X),) and np.isfinite(s).all()
+    np.testing.assert_allclose(s, X[list(r.coef_.index)].to_numpy(float) @ r.coef_.to_numpy())
+    ranked = r.rank(X, group_col="firm_id", keys=["firm_id", "county_code"])
+    assert list(ranked.columns) == ["firm_id", "county_code", "score", "rank", "reasons"]
+    assert ranked.groupby("firm_id")["rank"].min().eq(1).all()
+    assert ranked["reasons"].map(lambda t: isinstance(t, str) and len(t) > 0).all()
+    pd.testing.assert_frame_equal(ranked, FirmCountyRanker().fit(X).rank(X, group_col="firm_id", keys=["firm_id", "county_code"]))
+    wt = r.weight_table()
+    assert set(wt["source"]) == {"fitted:relocation", "evidence"}
+
+
+def test_score_grid_matches_long_frame() -> None:
+    t = build_unit_tables(synthetic_units(), synthetic_presence(), industry_col="industry", edges=EDGES, as_of=pd.Timestamp("2024-01-01"))
+    firms = synthetic_firms()
+    grid = feature_grid(firm_arrays(firms, t, industry_col="industry"), t, FEATURES)
+    long = pd.DataFrame({f: np.asarray(v, dtype=float).ravel() for f, v in grid.items()})
+    r = FirmCountyRanker().fit(long)
+    np.testing.assert_allclose(np.asarray(r.score_grid(grid)).ravel(), r.score(long), rtol=1e-5, atol=1e-5)
+
+
+def test_known_answer_chain_and_exclusion() -> None:
+    """Two synthetic counties identical except that B has the firm's buyers; a third excludes its industry."""
+    units = pd.DataFrame({
+        "county_code": ["900101", "900102", "900103"], "name": ["A", "B", "Z"], "city_code": ["900100"] * 3,
+        "province_code": ["900000"] * 3, "lon": [110.0, 110.0, 110.0], "lat": [30.0, 30.0, 30.0],
+    })  # fmt: skip
+    presence = pd.DataFrame({"county_code": ["900102", "900102", "900101", "900103"], "province_code": ["900000"] * 4,
+                             "industry": ["220100", "220100", "440100", "440100"]})  # fmt: skip
+    curated = pd.DataFrame({"county_code": ["900103"], "kind": ["exclude"], "industry": ["110000"], "chain": [None]})
+    t = build_unit_tables(units, presence, industry_col="industry", edges=EDGES, curated=curated)
+    firm = pd.DataFrame({"firm_id": ["F"], "industry": ["110100"], "province_code": ["800000"], "city_code": ["800100"],
+                         "lon": [100.0], "lat": [25.0]})  # fmt: skip
+    grid = feature_grid(firm_arrays(firm, t, industry_col="industry"), t, FEATURES)
+    r = FirmCountyRanker().fit(pd.DataFrame({f: np.asarray(v, float).ravel() for f, v in grid.items()}))
+    s = np.asarray(r.score_grid(grid))[0]
+    assert s[1] > s[0] > s[2]  # B (buyers present) > A > Z (excluded)
+
+
+def test_fit_recovers_a_known_choice_rule() -> None:
+    """Synthetic choices drawn from a conditional logit with known weights: the fit must find them."""
+    rng = np.random.default_rng(3)
+    n_firms, n_places = 400, 20
+    x1 = rng.normal(size=(n_firms, n_places))
+    x2 = rng.normal(size=(n_firms, n_places))
+    util = 1.5 * x1 - 1.0 * x2 + rng.gumbel(size=(n_firms, n_places))
+    chosen = util.argmax(axis=1)
+    X = pd.DataFrame({
+        "firm_id": np.repeat(np.arange(n_firms), n_places).astype(str),
+        "a": x1.ravel(), "b": x2.ravel(),
+    })  # fmt: skip
+    y = np.zeros(n_firms * n_places)
+    y[np.arange(n_firms) * n_places + chosen] = 1
+    r = FirmCountyRanker(weights={"a": 0.0, "b": 0.0}, fit_features=["a", "b"], l2=0.01).fit(X, y)
+    assert r.coef_["a"] == pytest.approx(1.5, abs=0.3) and r.coef_["b"] == pytest.approx(-1.0, abs=0.3)
+    assert r.weight_source_ == {"a": "fitted", "b": "fitted"}
+    with pytest.raises(ValueError):
+        FirmCountyRanker(weights={"a": 0.0}, fit_features=["a"]).fit(X, np.zeros(len(X)))
+
+
+def test_primary_positions_prefers_targeted_chain() -> None:
+    from matcher.model.match import primary_positions
+
+    pos = pd.DataFrame({"firm_id": ["a", "a", "b", "b"], "chain": ["甲链", "乙链", "甲链", "乙链"],
+                        "segment": ["上游", "下游", "中游", "中游"], "weight": [1.0, 0.2, 0.5, 0.9]})  # fmt: skip
+    got = primary_positions(pos, targeted={"乙链"}).set_index("firm_id")
+    assert got.loc["a", "chain"] == "乙链" and got.loc["b", "chain"] == "乙链"
+    got = primary_positions(pos, targeted=set()).set_index("firm_id")
+    assert got.loc["a", "chain"] == "甲链" and got.loc["b", "chain"] == "乙链"  # then by weight
+
+
+def test_curated_from_pack() -> None:
+    from matcher.regions.pack import parse_pack
+
+    pack = parse_pack({
+        "city": "合成市", "city_code": "990100", "province": "合成省",
+        "units": [{"code": "990101", "name": "甲区",
+                   "constraints": [{"value": "synthetic tourism zone", "kind": "tourism_zone", "excludes_sw_l1": ["钢铁", "不存在的行业"],
+                                    "source": "FACTS.md#synthetic"}],
+                   "targeted_chains": [{"value": "生命健康", "source": "FACTS.md#synthetic"}],
+                   "anchor_firms": [{"name": "合成甲厂", "products": ["面粉 (12万吨)"], "source": "FACTS.md#synthetic"},
+                                    {"name": "合成乙厂", "chains": ["生命健康"], "source": "FACTS.md#synthetic"}]}],
+    })  # fmt: skip
+    cur = curated_from_pack(pack, {"230000": "钢铁", "230100": "普钢"}, lambda products: ["粮油食品"] if "面粉 (12万吨)" in products else [])
+    anchors = cur[cur["kind"] == "anchor"]
+    assert sorted(zip(anchors["note"], anchors["chain"], strict=True)) == [("合成乙厂", "生命健康"), ("合成甲厂", "粮油食品")]
+    cur = curated_from_pack(pack, {"230000": "钢铁", "230100": "普钢"})
+    assert cur[cur["kind"] == "exclude"]["industry"].tolist() == ["230000"]  # unknown names are skipped
+    assert cur[cur["kind"] == "target"]["chain"].tolist() == ["生命健康"]
+    assert curated_from_pack(None, {}).empty
+
+
+# ------------------------------------------------------------------------------------------ real data
+@pytest.fixture(scope="module")
+def real_firms(data_dir: Path, real_workdir: Path) -> pd.DataFrame:
+    master = pytest.importorskip("matcher.firms.master")
+    return master.ensure_firms(data_dir, real_workdir)
+
+
+@pytest.mark.realdata
+def test_score_matches_qinhuangdao(data_dir: Path, real_workdir: Path, real_firms: pd.DataFrame) -> None:
+    edges = cooccurrence_edges(data_dir)
+    t0 = time.perf_counter()
+    m = score_matches("秦皇岛", real_firms, data_dir, real_workdir, edges=edges, use_chain=False)
+    elapsed = time.perf_counter() - t0  # reported by the speed benchmark, never asserted
+    assert elapsed >= 0
+    units = set(m["county_code"])
+    assert {"130302", "130304", "130371", "130372"} <= units and len(units) == 9
+    assert not (real_firms.set_index("firm_id").loc[m["firm_id"].unique(), "city_code"] == "130300").any()
+    n_firms = m["firm_id"].nunique()
+    assert len(m) == n_firms * 9
+    assert (m.groupby("firm_id")["rank"].apply(lambda r: sorted(r) == list(range(1, 10)))).all()
+    assert (m.groupby("county_code")["firm_rank"].min() == 1).all()
+    for col in ["firm_id", "county_code", "county_name", "score", "rank", "chain", "segment", "reasons", *FEATURES]:
+        assert col in m.columns
+    assert m["reasons"].str.len().gt(0).mean() > 0.9
+    # 北戴河区 (tourism zone, curated) must put a steel maker last among its counties
+    steel = m[(m["industry"].astype("string").str[:2] == "23")]
+    if len(steel):
+        bdh = steel[steel["county_code"] == "130304"]
+        assert (bdh["is_excluded"] == 1).all() and (bdh["rank"] >= 8).all()
+    best = best_landing(m)
+    assert best["firm_id"].is_unique and len(best) == n_firms
+    # deterministic, and `top` keeps the best firms
+    m2 = score_matches("秦皇岛", real_firms, data_dir, real_workdir, edges=edges, top=20, use_chain=False)
+    assert m2["firm_id"].nunique() == 20
+    top20 = set(best["firm_id"].head(20))
+    assert set(m2["firm_id"]) == top20
+    pd.testing.assert_frame_equal(m[m["firm_id"].isin(top20)].reset_index(drop=True), m2.reset_index(drop=True))
+
+
+def test_fused_scoring_equals_grid_scoring() -> None:
+    """score_firms (one gather per firm) must equal scoring the materialised feature grid."""
+    curated = pd.DataFrame({"county_code": ["100101", "100201"], "kind": ["exclude", "target"],
+                            "industry": ["110000", None], "chain": [None, "synthetic-chain"]})  # fmt: skip
+    t = build_unit_tables(synthetic_units(), synthetic_presence(), industry_col="industry", edges=EDGES,
+                          curated=curated, as_of=pd.Timestamp("2024-01-01"), neighbour_km=100)  # fmt: skip
+    firms = pd.concat([synthetic_firms(), synthetic_firms().assign(firm_id=["F3", "F4"], lon=[np.nan, 110.0])], ignore_index=True)
+    firms["chain"] = ["synthetic-chain", None, None, "synthetic-chain"]
+    fa = firm_arrays(firms, t, industry_col="industry")
+    grid = feature_grid(fa, t, FEATURES)
+    r = FirmCountyRanker().fit(pd.DataFrame({f: np.asarray(v, float).ravel() for f, v in grid.items()}))
+    np.testing.assert_allclose(r.score_firms(fa, t), r.score_grid(grid), rtol=1e-5, atol=1e-5)
