@@ -538,6 +538,7 @@ def score_matches(
     eligible = fr[fr["city_code"].astype("string").fillna("") != city_code].reset_index(drop=True)
     fa = firm_arrays(eligible, tables, industry_col="industry", chain_col="chain")
     grid = feature_grid(fa, tables, FEATURES)
+    grid = with_city_level_place_features(grid, eligible, fr, units, national, edges)
     if ranker is None:
         ranker = FirmCountyRanker()
     if not hasattr(ranker, "coef_"):
@@ -551,6 +552,55 @@ def score_matches(
         out = out[out["firm_id"].isin(keep)].reset_index(drop=True)
     if with_reasons:
         out["reasons"] = match_reasons(out, eligible, fr, tables, edges, curated, names)
+    return out
+
+
+#: Place features whose weights were fitted on the relocation benchmark, where the units are
+#: prefecture cities. They are computed at that level (every firm counted in its city, every city of
+#: the country as reference) and shared by all counties of the city, so that they rank firms for the
+#: city but do not pick the county: at county level they would measure only where the few listed firms
+#: of a city happen to be registered (in 秦皇岛, 4 of its 6 in the 经开区), which sent almost every
+#: firm to one county. The county is chosen by what differs between counties: chain links with local
+#: firms, curated targets and constraints, anchor firms and distance.
+CITY_LEVEL_FEATURES: tuple[str, ...] = (
+    "unit_size", "local_count", "rca", "density", "province_count", "neighbour_count", "momentum", "size_x_unit_size",
+)
+
+
+def city_level_tables(city_code: str, firms: pd.DataFrame, national: pd.DataFrame, edges: pd.DataFrame | None) -> UnitTables:
+    """Unit tables with prefecture cities as units (a city's point = mean of its counties' points)."""
+    cities = (
+        national.groupby("city_code", sort=True)
+        .agg(lon=("lon", "mean"), lat=("lat", "mean"), province_code=("province_code", "first"))
+        .reset_index()
+    )
+    cities = cities.assign(county_code=cities["city_code"], name=cities["city_code"]).astype(
+        {"county_code": "string", "city_code": "string", "province_code": "string", "name": "string"}
+    )
+    at_city = firms.assign(county_code=firms["city_code"])
+    return match_tables(cities[cities["county_code"] == city_code], at_city, cities, edges=edges)
+
+
+def with_city_level_place_features(
+    grid: Mapping[str, np.ndarray],
+    eligible: pd.DataFrame,
+    firms: pd.DataFrame,
+    units: pd.DataFrame,
+    national: pd.DataFrame,
+    edges: pd.DataFrame | None,
+) -> dict[str, np.ndarray]:
+    """``grid`` with :data:`CITY_LEVEL_FEATURES` replaced by their city-level values (see there)."""
+    out = dict(grid)
+    want = [f for f in CITY_LEVEL_FEATURES if f in out]
+    city_code = str(units["city_code"].iloc[0])
+    if not want or not (national["city_code"] == city_code).any():
+        return out
+    tables = city_level_tables(city_code, firms, national, edges)
+    fa = firm_arrays(eligible, tables, industry_col="industry", chain_col="chain")
+    city_grid = feature_grid(fa, tables, want)
+    n, m = next(iter(out.values())).shape
+    for f in want:
+        out[f] = np.ascontiguousarray(np.broadcast_to(city_grid[f][:, :1], (n, m)), dtype=np.float32)
     return out
 
 
