@@ -84,3 +84,41 @@ def cached_frames(
         frame.to_parquet(workdir / f"{key}.parquet", index=False)
     mark_built(workdir, name, fp, keys=list(frames))
     return frames
+
+
+def build_all(
+    data_dir: Path,
+    workdir: Path,
+    *,
+    force: bool = False,
+    user_files: Iterable[tuple[str, Path]] = (),
+    log: Callable[[str], None] = lambda _msg: None,
+) -> dict[str, float]:
+    """Build (or reuse when fresh) every cached stage in order: firm master → chain graph → national
+    profiles → the firms' chain positions used by matching. Later commands (navmap, trip, profile,
+    chain) then only score and write. Returns seconds per stage."""
+    import time
+
+    from matcher.chain import ensure_chain
+    from matcher.firms.master import ensure_firms
+    from matcher.model.match import chain_inputs
+    from matcher.regions import ensure_profiles
+
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    firms = ensure_firms(data_dir, workdir, force=force, user_files=list(user_files))
+    seconds["firms"] = time.perf_counter() - t
+    log(f"firm master: {len(firms)} firms ({seconds['firms']:.1f} s)")
+    t = time.perf_counter()
+    ensure_chain(data_dir, workdir, force=force)
+    seconds["chain"] = time.perf_counter() - t
+    log(f"chain graph ({seconds['chain']:.1f} s)")
+    t = time.perf_counter()
+    ensure_profiles(data_dir, workdir, force=force, firms=firms)
+    seconds["profiles"] = time.perf_counter() - t
+    log(f"regional profiles ({seconds['profiles']:.1f} s)")
+    t = time.perf_counter()
+    chain_inputs(firms, data_dir, workdir)
+    seconds["chain_positions"] = time.perf_counter() - t
+    log(f"firms' chain positions ({seconds['chain_positions']:.1f} s)")
+    return seconds

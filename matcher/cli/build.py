@@ -52,17 +52,18 @@ def register(app: typer.Typer) -> None:
         registry: Annotated[list[Path] | None, typer.Option("--registry", help="企查查/天眼查-style registry export; repeatable")] = None,
         force: Annotated[bool, typer.Option(help="rebuild even when artifacts are fresh")] = False,
     ) -> None:
-        """Build the firm master (WORKDIR/firms.parquet, quarantine.parquet) and print a summary."""
+        """Build the firm master (WORKDIR/firms.parquet, quarantine.parquet), then the chain graph,
+        the regional profiles and the firms' chain positions, and print a summary."""
         from matcher.firms.master import ensure_firms, load_report
-        from matcher.pipeline import workdir_from
+        from matcher.pipeline import build_all, workdir_from
         from matcher.sources import data_dir_from
 
         data_dir = data_dir_from(data)
         wd = workdir_from(workdir)
         user_files = [("little_giants", p) for p in (little_giants or [])] + [("registry", p) for p in (registry or [])]
-        firms = ensure_firms(data_dir, wd, force=force, user_files=user_files)
+        build_all(data_dir, wd, force=force, user_files=user_files, log=typer.echo)
         report = load_report(wd)
         if not report:  # artifacts came from the cache without a report
-            report = {"firms": len(firms)}
+            report = {"firms": len(ensure_firms(data_dir, wd, user_files=user_files))}
         typer.echo(format_summary(report))
         typer.echo(f"wrote {wd / 'firms.parquet'} and {wd / 'quarantine.parquet'}")
