@@ -25,7 +25,6 @@
 
 # %%
 import json
-import os
 from pathlib import Path
 
 import matplotlib
@@ -34,38 +33,21 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 
 from matcher.firms import master  # noqa: E402
 from matcher.firms.master import ensure_firms, load_report  # noqa: E402
+from matcher.plotting import notebook_paths, save_figure, use_cjk_font  # noqa: E402
 
-DATA = Path(os.environ["MATCHER_DATA"])
-WORKDIR = Path(os.environ.get("MATCHER_WORKDIR", "work"))
-FIG_DIR = Path(os.environ.get("MATCHER_FIGURES", "notebooks/figures"))
-FIG_DIR.mkdir(parents=True, exist_ok=True)
-WORKDIR.mkdir(parents=True, exist_ok=True)
-# benchmark results written by `matcher bench …` live in the repository next to this folder
-try:
-    _default_results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
-except NameError:  # running inside Jupyter: the kernel starts in notebooks/
-    _default_results = Path.cwd().resolve().parent / "benchmarks" / "results"
-RESULTS = Path(os.environ.get("MATCHER_RESULTS", _default_results))  # stored benchmark results (read only)
+DATA, WORKDIR, FIG_DIR, RESULTS = notebook_paths(globals().get("__file__"))
 
-# Chinese labels need a CJK font (Noto Sans CJK SC from fonts-noto-cjk); without one, fall back silently.
-_cjk = sorted({f.name for f in font_manager.fontManager.ttflist if "CJK SC" in f.name or "WenQuanYi" in f.name})
-plt.rcParams["font.sans-serif"] = ([n for n in _cjk if "Sans" in n] or _cjk) + ["DejaVu Sans"]
-plt.rcParams["axes.unicode_minus"] = False
+use_cjk_font()
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 20)
 
 
 def save(fig: plt.Figure, name: str) -> Path:
     """Write a figure as PNG into FIG_DIR and close it."""
-    path = FIG_DIR / f"{name}.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print("wrote", path)
-    return path
+    return save_figure(fig, FIG_DIR / f"{name}.png")
 
 
 # %% [markdown]

@@ -33,7 +33,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
 from matcher.chain import (  # noqa: E402
@@ -48,18 +47,13 @@ from matcher.chain import (  # noqa: E402
 )
 from matcher.chain.templates import SEGMENT_ORDER  # noqa: E402
 from matcher.firms.master import ensure_firms  # noqa: E402
+from matcher.plotting import notebook_paths, save_figure, use_cjk_font  # noqa: E402
 
-DATA = Path(os.environ["MATCHER_DATA"])
-WORKDIR = Path(os.environ.get("MATCHER_WORKDIR", "work"))
-FIG_DIR = Path(os.environ.get("MATCHER_FIGURES", "notebooks/figures"))
+DATA, WORKDIR, FIG_DIR, _ = notebook_paths(globals().get("__file__"))
 CITY_CODE = os.environ.get("MATCHER_CITY_CODE", "130300")  # 秦皇岛
 CHAIN = os.environ.get("MATCHER_CHAIN", "生命健康")  # the chain drawn at the end
-FIG_DIR.mkdir(parents=True, exist_ok=True)
-WORKDIR.mkdir(parents=True, exist_ok=True)
 
-_cjk = sorted({f.name for f in font_manager.fontManager.ttflist if "CJK SC" in f.name or "WenQuanYi" in f.name})
-plt.rcParams["font.sans-serif"] = ([n for n in _cjk if "Sans" in n] or _cjk) + ["DejaVu Sans"]
-plt.rcParams["axes.unicode_minus"] = False
+use_cjk_font()
 pd.set_option("display.width", 200)
 pd.set_option("display.max_columns", 20)
 pd.set_option("display.max_colwidth", 60)
@@ -67,11 +61,7 @@ pd.set_option("display.max_colwidth", 60)
 
 def save(fig: plt.Figure, name: str) -> Path:
     """Write a figure as PNG into FIG_DIR and close it."""
-    path = FIG_DIR / f"{name}.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print("wrote", path)
-    return path
+    return save_figure(fig, FIG_DIR / f"{name}.png")
 
 
 # %% [markdown]

@@ -28,7 +28,6 @@
 
 # %%
 import json
-import os
 from pathlib import Path
 
 import matplotlib
@@ -37,7 +36,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 from sklearn.metrics import average_precision_score, precision_recall_curve  # noqa: E402
 
 from matcher.model.cells import city_coordinates, load_entry_firms  # noqa: E402
@@ -52,33 +50,19 @@ from matcher.model.evaluate import (  # noqa: E402
 from matcher.model.features import FeatureSettings  # noqa: E402
 from matcher.model.rank import LearnedRanker, baseline_rankers  # noqa: E402
 from matcher.model.tracking import flatten_metrics, log_run, read_runs, tracking_uri  # noqa: E402
+from matcher.plotting import notebook_paths, save_figure, use_cjk_font  # noqa: E402
 
-DATA = Path(os.environ["MATCHER_DATA"])
-WORKDIR = Path(os.environ.get("MATCHER_WORKDIR", "work"))
-FIG_DIR = Path(os.environ.get("MATCHER_FIGURES", "notebooks/figures"))
-FIG_DIR.mkdir(parents=True, exist_ok=True)
-WORKDIR.mkdir(parents=True, exist_ok=True)
+DATA, WORKDIR, FIG_DIR, RESULTS = notebook_paths(globals().get("__file__"))
 EXPERIMENT = "entry"
-try:
-    _default_results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
-except NameError:  # running inside Jupyter: the kernel starts in notebooks/
-    _default_results = Path.cwd().resolve().parent / "benchmarks" / "results"
-RESULTS = Path(os.environ.get("MATCHER_RESULTS", _default_results))  # stored benchmark results (read only)
 
-_cjk = sorted({f.name for f in font_manager.fontManager.ttflist if "CJK SC" in f.name or "WenQuanYi" in f.name})
-plt.rcParams["font.sans-serif"] = ([n for n in _cjk if "Sans" in n] or _cjk) + ["DejaVu Sans"]
-plt.rcParams["axes.unicode_minus"] = False
+use_cjk_font()
 pd.set_option("display.width", 200)
 pd.set_option("display.max_columns", 20)
 
 
 def save(fig: plt.Figure, name: str) -> Path:
     """Write a figure as PNG into FIG_DIR and close it."""
-    path = FIG_DIR / f"{name}.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print("wrote", path)
-    return path
+    return save_figure(fig, FIG_DIR / f"{name}.png")
 
 
 # %% [markdown]

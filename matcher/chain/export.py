@@ -104,12 +104,10 @@ def plot_chain(g: nx.DiGraph, path: str | Path, title: str | None = None) -> Pat
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
 
-    cjk = [f.name for f in font_manager.fontManager.ttflist if "CJK SC" in f.name or "WenQuanYi" in f.name]
-    family = cjk[0] if cjk else "DejaVu Sans"
-    plt.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
-    plt.rcParams["font.family"] = "sans-serif"
+    from matcher.plotting import use_cjk_font
+
+    family = use_cjk_font() or "DejaVu Sans"
     segs = [n for n, d in g.nodes(data=True) if d.get("type") == "segment"]
     segs.sort(key=lambda n: SEGMENT_ORDER.index(g.nodes[n]["segment"]))
     pos: dict[str, tuple[float, float]] = {}
