@@ -22,8 +22,20 @@ The verbs follow recordlinkage's index → compare → classify → measure:
   score at least the threshold (complete linkage), so weak links cannot chain unrelated firms.
 * :func:`evaluate_links` — precision, recall, false merges and false splits against truth.
 
+Attributes other than names (never codes): records may carry ``list_date``, ``setup_date`` and
+``address``. :func:`candidate_pairs` then also blocks on the listing date (:func:`date_block_pairs`:
+a firm renamed between two lists shares no name bigram but keeps its listing date), and
+:func:`score_pairs` adds date / address comparisons. The rule ``score`` ignores them; an
+:class:`EvidenceModel` (:func:`fit_evidence_model`, a logistic regression over
+:func:`evidence_matrix`, fitted on labelled pairs) turns names, dates and location into one
+probability, linked one-to-one by :func:`model_links` (``link(..., model=...)``). Measured by
+:func:`benchmark_listed_er` (``matcher bench er``) with model and threshold from the train half of
+the codes.
+
 Record frames carry ``rec_id`` (unique string) and any of ``legal_name``, ``short_name``,
-``name_en``, ``province``, ``city``, ``industry``, ``stock_code``, ``uscc``, ``source``.
+``name_en``, ``province``, ``city``, ``industry``, ``list_date``, ``setup_date``, ``address``,
+``stock_code``, ``uscc``, ``source``. ``stock_code`` and ``uscc`` are only ever exact keys of
+:func:`link`, never comparison features.
 """
 
 from __future__ import annotations
@@ -50,7 +62,7 @@ DEFAULT_THRESHOLD = 0.73
 #: record columns the resolver understands
 RECORD_COLUMNS = (
     "rec_id", "source", "legal_name", "short_name", "name_en", "province", "city", "industry",
-    "stock_code", "uscc",
+    "list_date", "setup_date", "address", "stock_code", "uscc",
 )
 
 LINK_COLUMNS = ["left_id", "right_id", "score", "method"]
@@ -63,6 +75,8 @@ class BlockingConfig:
     max_df: int = 60
     top_k: int = 8
     chunk: int = 5000
+    #: records sharing one listing date on a side, above which the date is no block (IPO batch days)
+    max_date_block: int = 40
 
 
 # ----------------------------------------------------------------------------------------------
@@ -122,8 +136,27 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     out["_en"] = _mapped(_text(out, "name_en"), names.normalize_english_name)
     for col in ("province", "city", "industry", "stock_code", "uscc", "source"):
         out[col] = _text(out, col)
+    out["_ld"] = _iso_dates(out, "list_date")
+    out["_sd"] = _iso_dates(out, "setup_date")
+    out["_addr"] = _mapped(_text(out, "address"), _norm_address)
     out["city"] = out["city"].map(lambda c: None if c is None else str(c).strip() or None)
     return out
+
+
+def _iso_dates(frame: pd.DataFrame, col: str) -> pd.Series:
+    """``YYYY-MM-DD`` strings of a date column (None where missing or unparseable)."""
+    if col not in frame.columns:
+        return pd.Series([None] * len(frame), index=frame.index, dtype="object")
+    d = pd.to_datetime(frame[col], errors="coerce")
+    return d.dt.strftime("%Y-%m-%d").astype("object").where(d.notna(), None)
+
+
+def _norm_address(a: str) -> str:
+    """An address without spaces and brackets, full-width digits folded (for similarity only)."""
+    import unicodedata
+
+    a = unicodedata.normalize("NFKC", a)
+    return "".join(ch for ch in a if not ch.isspace() and ch not in "()（）,，、").lower()
 
 
 def _ensure_prepared(records: pd.DataFrame) -> pd.DataFrame:
@@ -211,10 +244,56 @@ def candidate_pairs(
     *,
     use_english: bool = True,
     use_chinese: bool = True,
+    use_dates: bool = True,
 ) -> pd.DataFrame:
     """Blocked candidate pairs ``[left_id, right_id, block_score]``, up to ``top_k`` per record of
-    either side (the union of left→right and right→left top-k, so that mutual best can be judged)."""
+    either side (the union of left→right and right→left top-k, so that mutual best can be judged),
+    plus, with ``use_dates``, every pair sharing a listing date (:func:`date_block_pairs`: a firm
+    renamed between two lists shares no name token but keeps its listing date)."""
     lp, rp = _ensure_prepared(left), _ensure_prepared(right)
+    named = _name_candidate_pairs(lp, rp, config, use_english=use_english, use_chinese=use_chinese)
+    if not use_dates:
+        return named
+    dated = date_block_pairs(lp, rp, config.max_date_block)
+    if dated.empty:
+        return named
+    dated = dated[~dated.set_index(["left_id", "right_id"]).index.isin(named.set_index(["left_id", "right_id"]).index)]
+    return pd.concat([named, dated.assign(block_score=0.0)], ignore_index=True)
+
+
+def date_block_pairs(lp: pd.DataFrame, rp: pd.DataFrame, max_block: int = 40) -> pd.DataFrame:
+    """All pairs ``[left_id, right_id]`` of records sharing a listing date. A date carried by more
+    than ``max_block`` records on a side (an IPO batch day, or a registry-sized list) is split by
+    province; a block still too large is dropped, so the pairs stay at most ``max_block`` per record."""
+    if "_ld" not in lp.columns or "_ld" not in rp.columns:
+        return pd.DataFrame({"left_id": [], "right_id": []})
+
+    def keyed(rec: pd.DataFrame) -> pd.DataFrame:
+        k = rec.loc[rec["_ld"].notna(), ["rec_id", "_ld", "province"]].copy()
+        k["_key"] = k["_ld"]
+        return k
+
+    a, b = keyed(lp), keyed(rp)
+    big = set(a.loc[a.groupby("_key")["rec_id"].transform("size") > max_block, "_key"]) | set(
+        b.loc[b.groupby("_key")["rec_id"].transform("size") > max_block, "_key"]
+    )
+    def split_big(k: pd.DataFrame) -> pd.DataFrame:
+        split = k["_key"].isin(big)
+        prov = k.loc[split, "province"].map(_province_key)
+        k.loc[split, "_key"] = (k.loc[split, "_key"] + "|" + prov.fillna("")).where(prov.notna(), None)
+        return k[k["_key"].notna()]
+
+    a, b = split_big(a), split_big(b)
+    a = a[a.groupby("_key")["rec_id"].transform("size") <= max_block]
+    b = b[b.groupby("_key")["rec_id"].transform("size") <= max_block]
+    m = a.merge(b, on="_key", suffixes=("_l", "_r"))
+    return pd.DataFrame({"left_id": m["rec_id_l"].to_numpy(), "right_id": m["rec_id_r"].to_numpy()})
+
+
+def _name_candidate_pairs(
+    lp: pd.DataFrame, rp: pd.DataFrame, config: BlockingConfig, *, use_english: bool, use_chinese: bool
+) -> pd.DataFrame:
+    """Name-token blocking (see :func:`candidate_pairs`)."""
     lt = record_tokens(lp, use_english, use_chinese)
     rt = record_tokens(rp, use_english, use_chinese)
     L, R = _token_matrix(lt, rt, config.max_df)
@@ -381,13 +460,37 @@ def score_pairs(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame) ->
     out["loc_shift"] = np.asarray(loc, dtype=float)
     out["ind_shift"] = np.asarray(ind, dtype=float)
     out["score"] = (out["sim_name"].fillna(0.0) + out["loc_shift"] + out["ind_shift"]).clip(lower=0.0)
+    return _add_attribute_comparisons(out, lp, rp, lmap, rmap)
+
+
+def _add_attribute_comparisons(out: pd.DataFrame, lp: pd.DataFrame, rp: pd.DataFrame, lmap: dict, rmap: dict) -> pd.DataFrame:
+    """Comparisons of the non-name attributes (evidence for :class:`EvidenceModel`; the rule
+    ``score`` ignores them): listing date equal / days apart, setup date equal, address similarity,
+    and how many records share the listing date on each side (a date shared by 30 IPOs proves less)."""
+    lid, rid = out["left_id"].tolist(), out["right_id"].tolist()
+    lds = pd.to_datetime(pd.Series([lmap[i]["_ld"] for i in lid], dtype="object"))
+    rds = pd.to_datetime(pd.Series([rmap[i]["_ld"] for i in rid], dtype="object"))
+    days = (lds - rds).dt.days.abs().astype("float64").to_numpy()
+    out["ld_days"] = days
+    out["ld_same"] = np.where(np.isnan(days), np.nan, (days == 0).astype(float))
+    ls = [lmap[i]["_sd"] for i in lid]
+    rs = [rmap[i]["_sd"] for i in rid]
+    out["sd_same"] = np.array([np.nan if not (a and b) else float(a == b) for a, b in zip(ls, rs, strict=True)])
+    out["sim_addr"] = np.array([
+        _ratio(lmap[a]["_addr"], rmap[b]["_addr"]) for a, b in zip(lid, rid, strict=True)
+    ], dtype=float)
+    nl = lp["_ld"].value_counts() if "_ld" in lp.columns else pd.Series(dtype="int64")
+    nr = rp["_ld"].value_counts() if "_ld" in rp.columns else pd.Series(dtype="int64")
+    out["ld_n_left"] = np.array([nl.get(lmap[a]["_ld"], 0) if lmap[a]["_ld"] else 0 for a in lid], dtype=float)
+    out["ld_n_right"] = np.array([nr.get(rmap[b]["_ld"], 0) if rmap[b]["_ld"] else 0 for b in rid], dtype=float)
     return out
 
 
 def _record_map(rec: pd.DataFrame) -> dict[str, dict]:
     """rec_id → the fields compared, as plain Python values (fast per-pair access)."""
-    cols = ["_full", "_core", "_regions", "_short", "_en", "industry"]
-    data = {c: rec[c].astype("object").where(rec[c].notna(), None).tolist() for c in cols}
+    cols = ["_full", "_core", "_regions", "_short", "_en", "industry", "_ld", "_sd", "_addr"]
+    data = {c: rec[c].astype("object").where(rec[c].notna(), None).tolist() if c in rec.columns else [None] * len(rec)
+            for c in cols}
     data["_pkey"] = [_province_key(v) for v in rec["province"].astype("object").where(rec["province"].notna(), None).tolist()]
     data["_ckey"] = [_city_key(v) for v in rec["city"].astype("object").where(rec["city"].notna(), None).tolist()]
     ids = rec["rec_id"].tolist()
@@ -408,6 +511,127 @@ def _location_shift(a: dict, b: dict) -> float:
     if pa and pb:
         return SAME_PROVINCE if pa == pb else OTHER_PROVINCE
     return 0.0
+
+
+# ----------------------------------------------------------------------------------------------
+# evidence model: names + dates + location learnt from labelled pairs
+
+#: the comparison columns the evidence model reads (never a code: stock codes and credit codes are
+#: exact keys of :func:`link`, not features)
+EVIDENCE_FEATURES = (
+    "score", "sim_name", "sim_legal", "sim_short", "sim_cross", "sim_en", "sim_addr", "loc_shift", "ind_shift",
+    "ld_same", "ld_days", "sd_same", "ld_n_left", "ld_n_right",
+)
+
+
+def evidence_matrix(scored: pd.DataFrame) -> np.ndarray:
+    """Feature matrix of scored pairs: each similarity (0 where missing) with a 'known' flag, date
+    agreement, the ambiguity of a shared listing date (1 / records sharing it) and how far each pair's
+    rule score falls below the best other candidate of its left and of its right record."""
+    f = {}
+    for c in ("sim_name", "sim_legal", "sim_short", "sim_cross", "sim_en", "sim_addr", "ld_same", "sd_same"):
+        v = scored[c].to_numpy(dtype=float) if c in scored.columns else np.full(len(scored), np.nan)
+        f[c] = np.nan_to_num(v, nan=0.0)
+        f[c + "_known"] = (~np.isnan(v)).astype(float)
+    days = scored["ld_days"].to_numpy(dtype=float) if "ld_days" in scored.columns else np.full(len(scored), np.nan)
+    f["ld_close"] = np.where(np.isnan(days), 0.0, (days <= 31).astype(float))
+    f["ld_far"] = np.where(np.isnan(days), 0.0, (days > 366).astype(float))
+    for side in ("left", "right"):
+        n = scored[f"ld_n_{side}"].to_numpy(dtype=float) if f"ld_n_{side}" in scored.columns else np.zeros(len(scored))
+        f[f"ld_excl_{side}"] = np.where(n > 0, 1.0 / np.maximum(n, 1.0), 0.0) * f["ld_same"]
+    f["score"] = scored["score"].to_numpy(dtype=float)
+    f["loc_shift"] = scored["loc_shift"].to_numpy(dtype=float)
+    f["ind_shift"] = scored["ind_shift"].to_numpy(dtype=float)
+    for side, col in (("left", "left_id"), ("right", "right_id")):
+        top, second = _top_two(scored[col].to_numpy(), f["score"])
+        sc = f["score"]
+        f[f"margin_{side}"] = np.where(sc >= top, sc - second, sc - top)
+    f["date_x_weakname"] = f["ld_same"] * (1.0 - f["sim_name"])
+    f["date_x_setup"] = f["ld_same"] * f["sd_same"]
+    return np.column_stack([f[k] for k in sorted(f)])
+
+
+def _top_two(keys: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the largest and second-largest value among rows with the same key (0 if none)."""
+    if len(keys) == 0:
+        return np.zeros(0), np.zeros(0)
+    codes, inv = np.unique(keys.astype(str), return_inverse=True)
+    order = np.lexsort((-vals, inv))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = inv[order][1:] != inv[order][:-1]
+    top = np.zeros(len(codes))
+    top[inv[order][first]] = vals[order][first]
+    pos = np.flatnonzero(first) + 1
+    sec = np.zeros(len(codes))
+    ok = (pos < len(order))
+    ok[ok] = inv[order][pos[ok]] == inv[order][first][ok]
+    sec[inv[order][first][ok]] = vals[order][pos[ok]]
+    return top[inv], sec[inv]
+
+
+@dataclass
+class EvidenceModel:
+    """A logistic model over :func:`evidence_matrix`, fitted on labelled candidate pairs. Its
+    ``predict`` is the probability that a pair is one firm; used as the ``score`` by :func:`link`
+    (``model=``) with a threshold chosen on labelled pairs (``threshold``)."""
+
+    estimator: object
+    threshold: float = 0.5
+
+    def predict(self, scored: pd.DataFrame) -> np.ndarray:
+        if scored.empty:
+            return np.zeros(0)
+        return self.estimator.predict_proba(evidence_matrix(scored))[:, 1]  # type: ignore[attr-defined]
+
+
+def fit_evidence_model(scored: pd.DataFrame, labels: np.ndarray, threshold: float = 0.5) -> EvidenceModel:
+    """Fit a standardised L2 logistic regression on scored candidate pairs and their 0/1 labels."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    est = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    est.fit(evidence_matrix(scored), np.asarray(labels, dtype=int))
+    return EvidenceModel(est, threshold)
+
+
+def model_links(scored: pd.DataFrame, model: EvidenceModel, threshold: float | None = None, rounds: int = 2) -> pd.DataFrame:
+    """Mutual-best links by the model's probability, in ``rounds``: after each round the linked
+    records leave, and the remaining pairs are re-judged with the listing-date ambiguity counted
+    among the records still unlinked (the one firm left on a listing date on both sides)."""
+    t = model.threshold if threshold is None else threshold
+    if scored.empty:
+        return scored.assign(rule_score=[]).iloc[0:0]
+    rest = scored
+    found = []
+    for _ in range(max(1, rounds)):
+        if rest.empty:
+            break
+        judged = rest.assign(rule_score=rest["score"], score=model.predict(rest))
+        got = mutual_best(judged, t)
+        if got.empty:
+            break
+        found.append(got)
+        rest = rest[~rest["left_id"].isin(got["left_id"]) & ~rest["right_id"].isin(got["right_id"])]
+        rest = _recount_dates(rest, scored)
+    if not found:
+        return scored.assign(rule_score=scored["score"]).iloc[0:0]
+    return pd.concat(found, ignore_index=True)
+
+
+def _recount_dates(rest: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """Scale the records-sharing-a-date counts to the records still unlinked (a candidate pair's
+    ``ld_n_*`` becomes the number of unlinked records of that side among its date block)."""
+    if rest.empty or "ld_same" not in rest.columns:
+        return rest
+    same = rest[rest["ld_same"] == 1.0]
+    n_right = same.groupby("left_id")["right_id"].nunique()
+    n_left = same.groupby("right_id")["left_id"].nunique()
+    out = rest.copy()
+    m = out["ld_same"] == 1.0
+    out.loc[m, "ld_n_right"] = out.loc[m, "left_id"].map(n_right).to_numpy(dtype=float)
+    out.loc[m, "ld_n_left"] = out.loc[m, "right_id"].map(n_left).to_numpy(dtype=float)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -451,11 +675,14 @@ def link(
     config: BlockingConfig = BlockingConfig(),
     use_english: bool = True,
     use_chinese: bool = True,
+    model: EvidenceModel | None = None,
 ) -> pd.DataFrame:
     """One-to-one links ``[left_id, right_id, score, method]``: exact keys first, then names.
 
     Records linked by an exact key leave the name matching; the rest are blocked, scored and kept
-    when mutual best with ``score >= threshold`` (method ``name``).
+    when mutual best with ``score >= threshold`` (method ``name``). With an evidence ``model``
+    (:func:`fit_evidence_model`) the score is its probability, judged against ``model.threshold``
+    in :func:`model_links` rounds (method ``model``; ``threshold`` is then ignored).
     """
     lp, rp = _ensure_prepared(left), _ensure_prepared(right)
     exact = _exact_links(lp, rp, exact_keys)
@@ -463,8 +690,10 @@ def link(
     rrest = rp[~rp["rec_id"].isin(exact["right_id"])]
     pairs = candidate_pairs(lrest, rrest, config, use_english=use_english, use_chinese=use_chinese)
     scored = score_pairs(pairs, lrest, rrest)
-    named = mutual_best(scored, threshold)
-    named = named.assign(method="name")[LINK_COLUMNS]
+    if model is not None:
+        named = model_links(scored, model).assign(method="model")[LINK_COLUMNS]
+    else:
+        named = mutual_best(scored, threshold).assign(method="name")[LINK_COLUMNS]
     out = pd.concat([exact.astype({"score": "float64"}), named], ignore_index=True) if len(exact) else named
     return out.sort_values(["left_id", "right_id"], kind="mergesort").reset_index(drop=True)
 
@@ -519,8 +748,13 @@ def cluster(
     threshold: float = DEFAULT_THRESHOLD,
     *,
     source_col: str = "source",
+    pair_scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Cluster ids ``[rec_id, cluster_id]`` for ``records`` of several sources given pairwise ``links``.
+
+    With ``pair_scores`` (``[left_id, right_id, score]`` of every judged candidate pair, e.g. the
+    :class:`EvidenceModel` probabilities) the complete-linkage check reads those scores only, and a
+    cross pair that was never a candidate counts as failing.
 
     Links are merged in descending score (exact keys first). Two clusters merge only when they share
     no source (one record per list per firm) and every cross pair of their members scores at least
@@ -538,7 +772,11 @@ def cluster(
         for a, b, m in zip(links["left_id"], links["right_id"], links["method"], strict=True)
         if str(m).startswith("exact")
     }
-    known = {frozenset((a, b)): s for a, b, s in zip(links["left_id"], links["right_id"], links["score"], strict=True)}
+    known: dict = {}
+    if pair_scores is not None:
+        known = {frozenset((a, b)): s for a, b, s in zip(pair_scores["left_id"], pair_scores["right_id"], pair_scores["score"], strict=True)}
+    for a, b, s_ in zip(links["left_id"], links["right_id"], links["score"], strict=True):
+        known[frozenset((a, b))] = max(s_, known.get(frozenset((a, b)), s_))
     order = links.assign(_ex=links["method"].astype(str).str.startswith("exact")).sort_values(
         ["_ex", "score", "left_id", "right_id"], ascending=[False, False, True, True], kind="mergesort"
     )
@@ -551,7 +789,7 @@ def cluster(
         ma, mb = members[ca], members[cb]
         if {src[x] for x in ma} & {src[x] for x in mb}:
             continue
-        if not _all_pairs_ok(ma, mb, by_id, known, exact, threshold):
+        if not _all_pairs_ok(ma, mb, by_id, known, exact, threshold, rescore=pair_scores is None):
             continue
         keep, drop = (ca, cb) if ca < cb else (cb, ca)
         members[keep] = sorted(members[keep] + members[drop])
@@ -562,7 +800,7 @@ def cluster(
 
 
 def _all_pairs_ok(
-    ma: list[str], mb: list[str], by_id: pd.DataFrame, known: dict, exact: set, threshold: float
+    ma: list[str], mb: list[str], by_id: pd.DataFrame, known: dict, exact: set, threshold: float, rescore: bool = True
 ) -> bool:
     todo = []
     for x in ma:
@@ -577,6 +815,8 @@ def _all_pairs_ok(
             todo.append((x, y))
     if not todo:
         return True
+    if not rescore:
+        return False
     pairs = pd.DataFrame({"left_id": [x for x, _ in todo], "right_id": [y for _, y in todo]})
     sub = by_id.reset_index()
     scored = score_pairs(pairs, sub[sub["rec_id"].isin(pairs["left_id"])], sub[sub["rec_id"].isin(pairs["right_id"])])
@@ -595,9 +835,10 @@ ER_LISTS = ("szse", "chainkg", "geo2015", "tushare")
 def listed_er_lists(data_dir: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     """Record frames of the four code-carrying lists, with the code kept apart as ``truth_code``.
 
-    SZSE 2025 (legal + short name, province, city), chain KG 2021 (legal + short name), the 2015
-    list (legal + short name, province), Tushare 2024 (short name, province, city). The matcher
-    never sees ``truth_code``."""
+    SZSE 2025 (legal, short and English name, province, city, listing date, registered address),
+    chain KG 2021 (legal + short name, listing date), the 2015 list (legal, short and English name,
+    province, listing and registration date, registered address), Tushare 2024 (short name,
+    province, city, listing and setup date). The matcher never sees ``truth_code``."""
     from matcher.sources import all_loaders
 
     ld = all_loaders()
@@ -606,20 +847,26 @@ def listed_er_lists(data_dir: str | os.PathLike[str]) -> dict[str, pd.DataFrame]
     ck = ld["chainkg.company"](d).frame
     g15 = ld["listed_geo_2015"](d).frame
     sb = ld["tushare.stock_basic"](d).frame
-    sc = ld["tushare.stock_company"](d).frame[["stock_code", "city"]]
+    sc = ld["tushare.stock_company"](d).frame[["stock_code", "province", "city", "setup_date"]].drop_duplicates("stock_code")
     sb = sb.merge(sc, on="stock_code", how="left")
     out = {
         "szse": pd.DataFrame({"truth_code": sz["stock_code"], "legal_name": sz["legal_name"], "short_name": sz["short_name"],
-                              "province": sz["province"], "city": sz["city"]}),
-        "chainkg": pd.DataFrame({"truth_code": ck["stock_code"], "legal_name": ck["legal_name"], "short_name": ck["short_name"]}),
+                              "name_en": sz["name_en"], "province": sz["province"], "city": sz["city"],
+                              "list_date": sz["list_date"], "address": sz["reg_address"]}),
+        "chainkg": pd.DataFrame({"truth_code": ck["stock_code"], "legal_name": ck["legal_name"], "short_name": ck["short_name"],
+                                 "list_date": ck["list_date"]}),
         "geo2015": pd.DataFrame({"truth_code": g15["stock_code"], "legal_name": g15["legal_name"], "short_name": g15["short_name"],
-                                 "province": g15["province_short"]}),
-        "tushare": pd.DataFrame({"truth_code": sb["stock_code"], "short_name": sb["short_name"], "province": sb["area"],
-                                 "city": sb["city"]}),
+                                 "name_en": g15["name_en"], "province": g15["province_short"], "list_date": g15["listing_date"],
+                                 "setup_date": g15["register_date"], "address": g15["reg_address"]}),
+        "tushare": pd.DataFrame({"truth_code": sb["stock_code"], "short_name": sb["short_name"],
+                                 "province": sb["province"].fillna(sb["area"]), "city": sb["city"],
+                                 "list_date": sb["list_date"], "setup_date": sb["setup_date"]}),
     }
     for name, fr in out.items():
-        fr.insert(0, "rec_id", name + ":" + fr["truth_code"].astype(str))
-        out[name] = fr.drop_duplicates("rec_id").reset_index(drop=True)
+        fr = fr.drop_duplicates("truth_code").reset_index(drop=True)
+        # record ids carry the row number, not the code: ids break ties, so they must not hold the truth
+        fr.insert(0, "rec_id", [f"{name}:{i}" for i in range(len(fr))])
+        out[name] = fr
     return out
 
 
@@ -634,8 +881,9 @@ def _truth(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_list_pairs(lists: dict[str, pd.DataFrame], config: BlockingConfig = BlockingConfig()) -> dict[tuple[str, str], dict]:
-    """For every pair of lists: blocked + scored candidate pairs, the truth pairs, blocking recall."""
-    prepared = {k: prepare(v.drop(columns="truth_code")).assign(truth_code=v["truth_code"].to_numpy()) for k, v in lists.items()}
+    """For every pair of lists: blocked + scored candidate pairs, the truth pairs, blocking recall.
+    The matcher gets the records without ``truth_code``; the code only builds ``truth``."""
+    prepared = {k: prepare(v.drop(columns="truth_code")) for k, v in lists.items()}
     out: dict[tuple[str, str], dict] = {}
     names_ = list(lists)
     for i, a in enumerate(names_):
@@ -644,7 +892,7 @@ def score_list_pairs(lists: dict[str, pd.DataFrame], config: BlockingConfig = Bl
             pairs = candidate_pairs(prepared[a], prepared[b], config)
             scored = score_pairs(pairs, prepared[a], prepared[b])
             secs = time.perf_counter() - t0
-            truth = _truth(prepared[a], prepared[b])
+            truth = _truth(lists[a], lists[b])
             cand = set(zip(pairs["left_id"], pairs["right_id"], strict=True))
             reach = sum((x, y) in cand for x, y in zip(truth["left_id"], truth["right_id"], strict=True))
             out[(a, b)] = {"scored": scored, "truth": truth, "seconds": secs, "candidates": len(pairs),
@@ -653,13 +901,28 @@ def score_list_pairs(lists: dict[str, pd.DataFrame], config: BlockingConfig = Bl
     return out
 
 
-def pooled_sweep(scored_pairs: dict[tuple[str, str], dict], grid: Iterable[float]) -> pd.DataFrame:
-    """Precision/recall summed over all list pairs for each threshold (one threshold for all)."""
+def _name_only(scored: pd.DataFrame) -> pd.DataFrame:
+    """The pairs found by name blocking alone (date-block-only pairs carry ``block_score`` 0)."""
+    return scored[scored["block_score"] > 0] if "block_score" in scored.columns else scored
+
+
+def pair_labels(v: dict) -> np.ndarray:
+    """0/1 labels of a list pair's scored candidates: 1 where the two records share a code."""
+    truth = set(zip(v["truth"]["left_id"], v["truth"]["right_id"], strict=True))
+    return np.array([(a, b) in truth for a, b in zip(v["scored"]["left_id"], v["scored"]["right_id"], strict=True)], dtype=int)
+
+
+def pooled_sweep(
+    scored_pairs: dict[tuple[str, str], dict], grid: Iterable[float], model: EvidenceModel | None = None
+) -> pd.DataFrame:
+    """Precision/recall summed over all list pairs for each threshold (one threshold for all):
+    the rule score on name-blocked pairs, or with ``model`` its probability (:func:`model_links`)."""
     rows = []
     for t in grid:
         tot: dict[str, float] = {"links": 0, "true_links": 0, "truth": 0}
         for v in scored_pairs.values():
-            m = evaluate_links(mutual_best(v["scored"], t), v["truth"])
+            links = model_links(v["scored"], model, t) if model is not None else mutual_best(_name_only(v["scored"]), t)
+            m = evaluate_links(links, v["truth"])
             for k in tot:
                 tot[k] += m[k]
         p = tot["true_links"] / tot["links"] if tot["links"] else 1.0
@@ -668,43 +931,72 @@ def pooled_sweep(scored_pairs: dict[tuple[str, str], dict], grid: Iterable[float
     return pd.DataFrame(rows)
 
 
-def benchmark_listed_er(data_dir: str | os.PathLike[str], min_precision: float = 0.99) -> dict:
-    """Entity-resolution quality on the real lists, WITHOUT the codes: the threshold is chosen on
-    the firms of one half of the codes and reported on the other half.
+def _pick_threshold(sweep: pd.DataFrame, min_precision: float) -> float:
+    ok = sweep[sweep["precision"] >= min_precision]
+    pick = ok if len(ok) else sweep.sort_values("precision", ascending=False).head(1)
+    return float(pick.sort_values(["f1", "threshold"], ascending=[False, True]).iloc[0]["threshold"])
 
-    Per list pair: precision, recall, false merges, false splits, blocking recall and the number
-    of truth pairs whose names share no character bigram (renamed firms: out of reach of any name
-    matcher). Also the clusters of all four lists (complete linkage) against the codes."""
+
+def benchmark_listed_er(data_dir: str | os.PathLike[str], min_precision: float = 0.99) -> dict:
+    """Entity-resolution quality on the real lists, WITHOUT the codes: everything learnt (the
+    evidence model, both thresholds) comes from the firms of one half of the codes (hash split);
+    the figures are those of the other half.
+
+    Two matchers are reported per list pair and pooled: *before* — names only (rule score on
+    name-blocked pairs, the matcher as first committed), *after* — names, listing / setup dates,
+    location, address and English names, date blocking, the :class:`EvidenceModel` in two
+    mutual-best rounds. Per list pair: precision, recall, false merges, false splits, blocking
+    recall, truth pairs whose names share no bigram (renamed). Also the clusters of all four lists
+    (complete linkage over the judged candidate pairs) against the codes."""
     lists = listed_er_lists(data_dir)
-    grid = [round(x, 3) for x in np.arange(0.60, 1.0001, 0.01)]
+    rule_grid = [round(x, 3) for x in np.arange(0.60, 1.0001, 0.01)]
+    prob_grid = [round(x, 3) for x in np.arange(0.05, 0.9901, 0.01)]
     halves = {}
     for half, role in ((0, "train"), (1, "test")):
         sub = {k: v[code_half(v["truth_code"], half)].reset_index(drop=True) for k, v in lists.items()}
         halves[role] = (sub, score_list_pairs(sub))
-    sweep = pooled_sweep(halves["train"][1], grid)
-    ok = sweep[sweep["precision"] >= min_precision]
-    pick = ok if len(ok) else sweep.sort_values("precision", ascending=False).head(1)
-    threshold = float(pick.sort_values(["f1", "threshold"], ascending=[False, True]).iloc[0]["threshold"])
+    train_scored = halves["train"][1]
+    rule_sweep = pooled_sweep(train_scored, rule_grid)
+    rule_t = _pick_threshold(rule_sweep, min_precision)
+    t0 = time.perf_counter()
+    model = fit_evidence_model(
+        pd.concat([v["scored"] for v in train_scored.values()], ignore_index=True),
+        np.concatenate([pair_labels(v) for v in train_scored.values()]),
+    )
+    model_sweep = pooled_sweep(train_scored, prob_grid, model)
+    model.threshold = _pick_threshold(model_sweep, min_precision)
+    fit_secs = time.perf_counter() - t0
     test_lists, test_scored = halves["test"]
     per_pair = []
-    all_links = []
+    before_links, after_links = [], []
     for (a, b), v in test_scored.items():
-        links = mutual_best(v["scored"], threshold)
-        m = evaluate_links(links, v["truth"])
+        before = mutual_best(_name_only(v["scored"]), rule_t)
+        t1 = time.perf_counter()
+        after = model_links(v["scored"], model)
+        link_secs = time.perf_counter() - t1
+        mb, ma = evaluate_links(before, v["truth"]), evaluate_links(after, v["truth"])
+        name_cand = set(zip(_name_only(v["scored"])["left_id"], _name_only(v["scored"])["right_id"], strict=True))
+        reach_names = sum((x, y) in name_cand for x, y in zip(v["truth"]["left_id"], v["truth"]["right_id"], strict=True))
         unreachable = _no_shared_bigram(v["truth"], test_lists[a], test_lists[b])
         per_pair.append({"left": a, "right": b, "records_left": v["records"][0], "records_right": v["records"][1],
-                         **m, "blocking_recall": v["blocking_recall"], "truth_renamed_no_shared_bigram": unreachable,
-                         "recall_excluding_renamed": (m["true_links"] / (m["truth"] - unreachable)) if m["truth"] > unreachable else 1.0,
-                         "candidates": v["candidates"], "seconds": round(v["seconds"], 3)})
-        all_links.append(links.assign(method="name")[LINK_COLUMNS])
-    test_sweep = pooled_sweep(test_scored, [threshold])
-    clusters = _cluster_quality(test_lists, pd.concat(all_links, ignore_index=True), threshold)
+                         **ma, "blocking_recall": v["blocking_recall"], "truth_renamed_no_shared_bigram": unreachable,
+                         "before": {**mb, "blocking_recall": reach_names / len(v["truth"]) if len(v["truth"]) else 1.0},
+                         "candidates": v["candidates"], "seconds": round(v["seconds"] + link_secs, 3)})
+        before_links.append(before.assign(method="name")[LINK_COLUMNS])
+        after_links.append(after.assign(method="model")[LINK_COLUMNS])
+    judged = pd.concat([v["scored"].assign(score=model.predict(v["scored"])) for v in test_scored.values()], ignore_index=True)
     return {
-        "threshold": threshold, "min_precision_on_train": min_precision,
-        "train_at_threshold": sweep[sweep["threshold"] == threshold].iloc[0].to_dict(),
-        "test_pooled": test_sweep.iloc[0].to_dict(),
-        "test_per_pair": per_pair, "test_clusters": clusters,
-        "train_sweep": sweep.to_dict(orient="records"),
+        "threshold": model.threshold, "rule_threshold": rule_t, "min_precision_on_train": min_precision,
+        "model": {"kind": "logistic regression (standardised, L2, C=1) over evidence_matrix",
+                  "features": list(EVIDENCE_FEATURES), "train_pairs": int(sum(len(v["scored"]) for v in train_scored.values())),
+                  "train_positive": int(sum(len(v["truth"]) for v in train_scored.values())), "fit_and_sweep_seconds": round(fit_secs, 2)},
+        "train_at_threshold": model_sweep[model_sweep["threshold"] == model.threshold].iloc[0].to_dict(),
+        "test_pooled": pooled_sweep(test_scored, [model.threshold], model).iloc[0].to_dict(),
+        "test_pooled_before": pooled_sweep(test_scored, [rule_t]).iloc[0].to_dict(),
+        "test_per_pair": per_pair,
+        "test_clusters": _cluster_quality(test_lists, pd.concat(after_links, ignore_index=True), model.threshold, judged),
+        "test_clusters_before": _cluster_quality(test_lists, pd.concat(before_links, ignore_index=True), rule_t),
+        "train_sweep": model_sweep.to_dict(orient="records"), "train_sweep_before": rule_sweep.to_dict(orient="records"),
     }
 
 
@@ -723,12 +1015,14 @@ def _opt_str(v: object) -> str | None:
     return v if isinstance(v, str) else None
 
 
-def _cluster_quality(lists: dict[str, pd.DataFrame], links: pd.DataFrame, threshold: float) -> dict:
+def _cluster_quality(
+    lists: dict[str, pd.DataFrame], links: pd.DataFrame, threshold: float, pair_scores: pd.DataFrame | None = None
+) -> dict:
     """Pairwise quality of :func:`cluster` over all lists: pairs of records in one cluster vs pairs
     sharing a code (false merges and false splits counted as record pairs)."""
     recs = pd.concat([v.assign(source=k) for k, v in lists.items()], ignore_index=True)
     t0 = time.perf_counter()
-    cl = cluster(recs.drop(columns="truth_code"), links, threshold)
+    cl = cluster(recs.drop(columns="truth_code"), links, threshold, pair_scores=pair_scores)
     secs = time.perf_counter() - t0
     df = recs[["rec_id", "truth_code"]].merge(cl, on="rec_id")
     pred = {frozenset(p) for _, g in df.groupby("cluster_id") for p in _pairs(list(g["rec_id"]))}
