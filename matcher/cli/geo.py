@@ -34,6 +34,22 @@ def _markdown(res: dict) -> str:
         lines += [f"- {u['city_code']} {u['kind']} `{u['key']}` → {u['county_code']} "
                   f"({u['support']}/{u['total']}; {u['szse_rows']} rows)" for u in co["rules_used_on_szse"]]
         lines += ["", "SZSE addresses still at city level: " + json.dumps(co.get("szse_unplaced", {}), ensure_ascii=False)]
+    zt = res.get("zone_table")
+    if zt:
+        v = zt["validation_leave_one_out"]
+        lines += ["", "## Curated zone → host county table (`data/zone_host_counties.csv`)", "",
+                  f"{zt['rows']} rows ({zt['single_host_rows']} single-host) from {zt['distinct_sources']} cited pages "
+                  "(each row: source_url, source_title, quote). A zone without a statistical code is placed at its host "
+                  "county (method `zone_table`); a zone the page says spans several counties only when the address also "
+                  "names a town/street of one of them.", "",
+                  f"Leave-one-out check (reference addresses naming a table zone and a county; county name hidden): "
+                  f"single-host {v['single_host']['correct']}/{v['single_host']['n']} correct; multi-host, named county "
+                  f"among the hosts {v['multi_host_named_county_in_hosts']['correct']}/"
+                  f"{v['multi_host_named_county_in_hosts']['n']} (few addresses pair these zones with a county — the "
+                  "reason the table exists).", "",
+                  "SZSE rows placed: " + json.dumps(zt["szse_placed_by_zone"], ensure_ascii=False),
+                  "", "SZSE rows naming a table zone, left at city level (multi-host, no host town named): "
+                  + json.dumps(zt["szse_named_but_unplaced"], ensure_ascii=False)]
     cn = res.get("coords_nearest_check")
     if cn:
         lines += ["", f"2015 lon/lat → nearest county centroid within the SZSE city: accuracy {cn['accuracy']} "

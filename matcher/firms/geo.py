@@ -24,7 +24,10 @@ together with the same street address (``康桥东路800``), zone mention (``|jk
 经济技术开发区, ``东湖|dev``) or road (``深南中路``). A rule fires when the top county has enough distinct
 firms and share (:data:`RULE_THRESHOLDS`); methods ``address_cooccurrence`` / ``zone_cooccurrence`` /
 ``road_cooccurrence``. Leave-one-firm-out accuracy on SZSE rows whose county the text names:
-0.99 / 0.95 / 0.96 (``matcher bench geo``). Otherwise the address stays at city level. The 2015
+0.99 / 0.95 / 0.96 (``matcher bench geo``). Before that evidence, a development zone without a statistical
+code that few addresses pair with a county (西安高新区, 长沙高新区 …) is placed from the project's curated,
+cited table ``data/zone_host_counties.csv`` (method ``zone_table``; a zone spanning several counties only
+with a host's town in the text). Otherwise the address stays at city level. The 2015
 file's lon/lat were tested as a county source (nearest centroid within the city): 0.60 accurate, not used. Prefectures without counties (东莞,
 中山, 儋州, 嘉峪关) are county-level units themselves (county_code = city code, as in the NBS tree).
 Municipalities use the NBS city code = province code (北京 110000). Centroids come from
@@ -55,6 +58,8 @@ __all__ = [
     "cooccurrence_rules",
     "cooccurrence_validation",
     "load_divisions",
+    "load_zone_table",
+    "zone_table_validation",
 ]
 
 #: columns returned by every geocode_* function (same index as the input)
@@ -555,7 +560,11 @@ def geocode_addresses(
     that *other* addresses of the reference corpus (SZSE list + 2015 file) name together with the
     same street address, zone or road in the same city, when that county dominates
     (:func:`cooccurrence_rules`; methods ``address_cooccurrence``, ``zone_cooccurrence``,
-    ``road_cooccurrence``). ``infer=False`` gives the text rules alone.
+    ``road_cooccurrence``). Before that evidence, the curated, cited table
+    ``data/zone_host_counties.csv`` (:func:`load_zone_table`) places an address that names a
+    development zone without a statistical code at the zone's host county (method ``zone_table``); a
+    zone the source says spans several counties places the address only when the text also names a
+    town/street of one of them. ``infer=False`` gives the text rules alone.
     """
     dd = str(Path(data_dir).resolve()) if data_dir is not None else _default_data_dir()
     ix = _index(dd)
@@ -571,12 +580,129 @@ def geocode_addresses(
     solved = {k: _resolve_one(ix, dd, k[0], cp, k[1]) for k, cp in zip(uniq, parsed, strict=True)}
     if infer:
         rules = _rules(dd)
+        ztab = _zone_table_index(dd, str(ZONE_TABLE_FILE))
         for (text, _), row in solved.items():
             if row["geo_level"] == "city" and row["city_code"]:
-                hit = _infer_one(ix, rules, text, row["city_code"])
+                hit = _zone_table_one(ix, ztab, text, row["city_code"]) or _infer_one(ix, rules, text, row["city_code"])
                 if hit is not None:
                     solved[(text, _)] = _row_for_county(ix, hit[0], hit[1])
     return _frame([solved[k] for k in keys], addresses.index)
+
+
+# ---------------------------------------------------------------------------------------------
+# curated zone → host county table (cited: data/zone_host_counties.csv)
+
+#: the project's curated table of development zones without a statistical code and their host counties
+ZONE_TABLE_FILE = Path(__file__).resolve().parents[2] / "data" / "zone_host_counties.csv"
+ZONE_TABLE_COLUMNS = ["city_code", "zone", "aliases", "county_code", "county_name", "basis", "source_url",
+                      "source_title", "quote"]
+
+
+def load_zone_table(path: str | Path | None = None) -> pd.DataFrame:
+    """The curated zone table: one row per (city_code, zone); ``aliases`` and ``county_code`` /
+    ``county_name`` are ``|``-separated (several host counties when the cited page says the zone spans
+    them). Every row carries the page (``source_url``, ``source_title``) and the ``quote`` stating it."""
+    t = pd.read_csv(path or ZONE_TABLE_FILE, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in ZONE_TABLE_COLUMNS if c not in t.columns]
+    if missing:
+        raise ValueError(f"{path or ZONE_TABLE_FILE}: missing columns {missing}")
+    return t[ZONE_TABLE_COLUMNS]
+
+
+@dataclass(frozen=True)
+class _ZoneEntry:
+    zone: str
+    keys: frozenset[str]  # zone keys (``|gx``, ``东湖|dev``) of the zone's written forms
+    literals: tuple[str, ...]  # forms without a zone-type word (麓谷, 高新西区): matched as substrings
+    hosts: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def _zone_table_index(data_dir: str, path: str) -> dict[str, list[_ZoneEntry]]:
+    """city code → its table entries, the aliases turned into the same keys the co-occurrence evidence uses."""
+    if not Path(path).is_file():
+        return {}
+    ix = _index(data_dir)
+    out: dict[str, list[_ZoneEntry]] = defaultdict(list)
+    for r in load_zone_table(path).to_dict(orient="records"):
+        city = r["city_code"]
+        names = sorted(ix.city_names.get(city, []), key=len, reverse=True)
+        keys: set[str] = set()
+        literals: list[str] = []
+        for form in [r["zone"], *[a for a in r["aliases"].split("|") if a]]:
+            k = _zone_keys(form, names)
+            if k:
+                keys |= set(k)
+            else:
+                literals.append(form)
+        hosts = tuple(c for c in r["county_code"].split("|") if c in ix.by_code)
+        if hosts:
+            out[city].append(_ZoneEntry(r["zone"], frozenset(keys), tuple(literals), hosts))
+    return dict(out)
+
+
+def _zone_table_match(ix: _Index, ztab: dict[str, list[_ZoneEntry]], text: str, city: str) -> _ZoneEntry | None:
+    entries = ztab.get(city)
+    if not entries:
+        return None
+    names = sorted(ix.city_names.get(city, []), key=len, reverse=True)
+    place_words = [*names, *ix.province_names.get(city[:2] + "0000", [])]
+    keys = set(_zone_keys(text, names, place_words))
+    hits = [e for e in entries if e.keys & keys or any(lit in text for lit in e.literals)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _zone_table_one(ix: _Index, ztab: dict[str, list[_ZoneEntry]], text: str, city: str) -> tuple[str, str] | None:
+    """Host county of the zone the text names; for a zone spanning several counties only when a town or
+    street of exactly one of them is named too (any position: the zone already fixes the city)."""
+    e = _zone_table_match(ix, ztab, text, city)
+    if e is None:
+        return None
+    if len(e.hosts) == 1:
+        return e.hosts[0], "zone_table"
+    amap, lengths = ix.lookup(city)
+    towns = {a.code for start, a in _mentions(text, amap, lengths)
+             if a.kind in ("town", "townshort") and a.code in e.hosts
+             and not (a.kind == "townshort" and _ROAD_AFTER.match(text, start + len(a.text)))}  # 滨湖路: a road
+    return (towns.pop(), "zone_table") if len(towns) == 1 else None
+
+
+def zone_table_validation(data_dir: str | Path) -> dict:
+    """Accuracy of the zone table where checkable: reference addresses (SZSE + 2015 file) whose text names a
+    county; the county's name is removed from the text (leave-one-out: hide the answer) and, when the rest
+    names a table zone, the table's host (single-host rows; for multi-host rows: is the named county among
+    the hosts) is compared with the named county. The table is curated from cited pages, never from these
+    addresses, so no firm vouches for itself."""
+    dd = str(Path(data_dir).resolve())
+    ix = _index(dd)
+    ztab = _zone_table_index(dd, str(ZONE_TABLE_FILE))
+    corp = _corpus(dd).dropna(subset=["county_code"]).drop_duplicates(["firm", "source", "text"])
+    per: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "correct": 0})
+    for text, city, county in zip(corp["text"], corp["city_code"], corp["county_code"], strict=True):
+        u = ix.by_code.get(county, {})
+        names = [n for n in (u.get("county"), u.get("county_short")) if n and len(n) >= 2]
+        # the county's own zone (望城经济技术开发区) is not a table zone: hiding 望城 would fake one
+        if any(_ZONE_RE.match(text, m.end()) for n in names for m in re.finditer(re.escape(n), text)):
+            continue
+        hidden = text
+        for n in sorted(names, key=len, reverse=True):
+            hidden = hidden.replace(n, "")  # hide the named county: can the table recover it?
+        if hidden == text:
+            continue
+        e = _zone_table_match(ix, ztab, hidden, city)
+        if e is None:
+            continue
+        v = per[f"{city} {e.zone}"]
+        v["n"] += 1
+        v["correct"] += int(county in e.hosts)
+        v["hosts"] = len(e.hosts)
+    single = [v for v in per.values() if v["hosts"] == 1]
+    n1, c1 = sum(v["n"] for v in single), sum(v["correct"] for v in single)
+    nm, cm = (sum(v["n"] for v in per.values() if v["hosts"] > 1),
+              sum(v["correct"] for v in per.values() if v["hosts"] > 1))
+    return {"single_host": {"n": n1, "correct": c1, "accuracy": round(c1 / n1, 4) if n1 else None},
+            "multi_host_named_county_in_hosts": {"n": nm, "correct": cm, "share": round(cm / nm, 4) if nm else None},
+            "by_zone": {k: dict(v) for k, v in sorted(per.items())}}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -603,14 +729,31 @@ _INFER_METHOD = {"address": "address_cooccurrence", "zone": "zone_cooccurrence",
 _INFER_ORDER = ("address", "zone", "road")
 
 
-def _zone_keys(text: str, city_names: list[str]) -> list[str]:
-    """Zone mentions as keys ``stem|type``: 西安市高新区 → ``|gx``, 武汉市东湖新技术开发区 → ``东湖|dev``."""
+def _only_place_words(prefix: str, words: list[str]) -> bool:
+    """True when ``prefix`` is nothing but province/city names and 省/市/中国/国家/brackets."""
+    rest = prefix
+    for w in sorted({*words, "中国", "国家", "省", "市", "(", ")"}, key=len, reverse=True):
+        rest = rest.replace(w, "")
+    return rest == ""
+
+
+def _zone_keys(text: str, city_names: list[str], place_words: list[str] | None = None) -> list[str]:
+    """Zone mentions as keys ``stem|type``: 西安市高新区 → ``|gx``, 武汉市东湖新技术开发区 → ``东湖|dev``.
+
+    With ``place_words`` (province and city names) a mention without a stem counts only when nothing but
+    those names precede it: 苏州市高新区 yes, 常熟市虞山镇高新技术产业园区 (another unit's zone) no."""
     out = []
     for m in _ZONE_RE.finditer(text):
         b = m.start()
         while b > 0 and not _STEM_BOUND.match(text[b - 1]):
             b -= 1
         stem = text[b:m.start()]
+        if place_words is not None and not _only_place_words(text[:b] + stem, place_words):
+            stem_core = stem
+            for w in ("国家级", "国家", "中国", *city_names, "市"):
+                stem_core = stem_core.removeprefix(w)
+            if not stem_core:
+                continue
         for _ in range(2):
             for w in ("国家级", "国家", "中国", *city_names, "市"):
                 if stem.startswith(w):
@@ -977,6 +1120,7 @@ def geo_benchmark(data_dir: str | Path, labelled_path: str | Path | None = None)
                                                                      g["geo_method"].value_counts().items()}}
     out["sources"]["szse_address_text_rules"] = _level_shares(g_text)
     out["cooccurrence"] = _cooccurrence_report(d, szse, g)
+    out["zone_table"] = _zone_table_report(d, szse, g)
     out["sources"]["szse_address_plain_cpca"] = {
         "n": int(len(base)), "share_county": round(float((base["geo_level"] == "county").mean()), 4)}
     qhd = szse["stock_code"].isin(["000889", "300869", "300922", "301552", "301580"])
@@ -1004,7 +1148,8 @@ def geo_benchmark(data_dir: str | Path, labelled_path: str | Path | None = None)
         # the labels say which county the TEXT names; inferred placements are checked by cross-validation
         pred = geocode_addresses(lab["reg_address"], hint, data_dir=d, infer=False)
         full = geocode_addresses(lab["reg_address"], hint, data_dir=d)
-        inferred = full["geo_method"].str.endswith("cooccurrence").fillna(False).to_numpy()
+        inferred = (full["geo_method"].str.endswith("cooccurrence") | full["geo_method"].eq("zone_table")
+                    ).fillna(False).to_numpy()
         b = cpca_baseline(lab["reg_address"])
         bl = pd.DataFrame({"county_code": b["county_code"], "city_code": pd.NA})
         hold = (lab["set"] == "holdout").to_numpy()
@@ -1056,6 +1201,27 @@ def _cooccurrence_report(d: Path, szse: pd.DataFrame, g: pd.DataFrame) -> dict:
             "rules": {str(k): int(v) for k, v in rules["kind"].value_counts().sort_index().items()},
             "validation_leave_one_firm_out": cooccurrence_validation(d), "rules_used_on_szse": used,
             "szse_unplaced": dict(sorted(why.items(), key=lambda kv: -kv[1]))}
+
+
+def _zone_table_report(d: Path, szse: pd.DataFrame, g: pd.DataFrame) -> dict:
+    """Rows of the curated table, SZSE rows it placed (by zone), SZSE rows naming a table zone it could not
+    place (multi-host zone without a host's town), and the leave-one-out check."""
+    dd = str(d.resolve())
+    ix = _index(dd)
+    ztab = _zone_table_index(dd, str(ZONE_TABLE_FILE))
+    table = load_zone_table() if ZONE_TABLE_FILE.is_file() else pd.DataFrame(columns=ZONE_TABLE_COLUMNS)
+    placed: dict[str, int] = defaultdict(int)
+    left: dict[str, int] = defaultdict(int)
+    for text, city, level, method in zip(szse["reg_address"].map(_clean), g["city_code"], g["geo_level"],
+                                         g["geo_method"], strict=True):
+        if not isinstance(city, str) or (level == "county" and method != "zone_table"):
+            continue
+        e = _zone_table_match(ix, ztab, text, city)
+        if e is not None:
+            (placed if method == "zone_table" else left)[f"{city} {e.zone}"] += 1
+    return {"rows": int(len(table)), "single_host_rows": int((~table["county_code"].str.contains("|", regex=False)).sum()),
+            "distinct_sources": int(table["source_url"].nunique()), "szse_placed_by_zone": dict(sorted(placed.items())),
+            "szse_named_but_unplaced": dict(sorted(left.items())), "validation_leave_one_out": zone_table_validation(d)}
 
 
 def coords_nearest_check(d: Path, szse: pd.DataFrame, g_text: pd.DataFrame) -> dict:
