@@ -236,3 +236,40 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     parsed = pd.to_numeric(cleaned, errors="coerce")
     bad = cleaned.notna() & (cleaned != "") & parsed.isna()
     return parsed.astype("float64"), bad.fillna(False).astype(bool)
+
+
+def strip_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Strip every cell as text (spaces, tabs, newlines); empty strings become nulls."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col].astype("string").str.strip()
+        out[col] = s.mask(s == "")
+    return out
+
+
+class RowScreen:
+    """Refuse rows check by check: a row goes to the quarantine for its first failing check only,
+    so the reasons are disjoint and ``rows_read == accepted + quarantined`` holds by construction.
+
+    ``keep`` is the running mask of rows still accepted; later checks may be computed from it.
+    """
+
+    def __init__(self, source: str, file: str | Path, raw: pd.DataFrame, keep: pd.Series | None = None):
+        self.source, self.file, self.raw = source, file, raw
+        self.keep = pd.Series(True, index=raw.index) if keep is None else keep.copy()
+        self.parts: list[pd.DataFrame] = []
+
+    def refuse(self, mask: pd.Series, reason: str, column: str | None = None) -> None:
+        """Quarantine the still-accepted rows where ``mask`` is true (missing counts as false)."""
+        bad = mask.reindex(self.raw.index).fillna(False).astype(bool) & self.keep
+        self.parts.append(quarantine_rows(self.source, self.file, self.raw[bad], reason, column=column))
+        self.keep &= ~bad
+
+    def refuse_all(self, checks: Iterable[tuple[pd.Series, str, str | None]]) -> RowScreen:
+        for mask, reason, column in checks:
+            self.refuse(mask, reason, column)
+        return self
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        return concat_quarantine(self.parts)

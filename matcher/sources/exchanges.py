@@ -48,6 +48,7 @@ from matcher.sources.base import (
     quarantine_rows,
     require_columns,
     require_file,
+    strip_text,
 )
 
 FOLDER = "szse_sse_lists_2025"
@@ -78,15 +79,6 @@ def normalize_short_name(value: object) -> object:
         return pd.NA
     text = "".join(unicodedata.normalize("NFKC", str(value)).split())
     return text if text else pd.NA
-
-
-def _blank_to_na(frame: pd.DataFrame) -> pd.DataFrame:
-    """Strip every cell; empty strings become nulls."""
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col].astype("string").str.strip()
-        out[col] = s.mask(s == "")
-    return out
 
 
 def _xlrd_cell_text(cell: object, datemode: int) -> str | None:
@@ -152,7 +144,7 @@ def read_excel_text(path: Path, required: Iterable[str] = (), header_row: int = 
     body = [(list(r) + [None] * width)[:width] for r in rows[header_row + 1 :]]
     frame = pd.DataFrame(body, columns=header, dtype="string")
     frame = frame.loc[:, [c != "" for c in frame.columns]]
-    frame = _blank_to_na(frame)
+    frame = strip_text(frame)
     require_columns(frame, required, path)
     return frame.reset_index(drop=True)
 

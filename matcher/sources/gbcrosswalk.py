@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from matcher.sources.base import LoadResult, concat_quarantine, quarantine_rows, read_csv_text
+from matcher.sources.base import LoadResult, RowScreen, read_csv_text
 
 FOLDER = "gbcrosswalk"
 FILE = "gb_2011_2017.csv"
@@ -42,14 +42,8 @@ def load_gbcrosswalk(data_dir: Path) -> LoadResult:
     path = Path(data_dir) / FOLDER / FILE
     raw = read_csv_text(path, ["from_year", "to_year", "level", "from_code", "to_code", "to_code_all"])
     raw = raw.apply(lambda s: s.str.strip())
-    keep = pd.Series(True, index=raw.index)
-    parts = []
-
-    def refuse(mask: pd.Series, reason: str, column: str) -> None:
-        nonlocal keep
-        mask = mask.fillna(False).astype(bool) & keep
-        parts.append(quarantine_rows(SOURCE, path, raw[mask], reason, column=column))
-        keep &= ~mask
+    screen = RowScreen(SOURCE, path, raw)
+    refuse = screen.refuse
 
     refuse(raw["from_year"] != "2011", "from_year is not 2011", "from_year")
     refuse(raw["to_year"] != "2017", "to_year is not 2017", "to_year")
@@ -62,7 +56,7 @@ def load_gbcrosswalk(data_dir: Path) -> LoadResult:
             ok[at] = raw.loc[at, column].fillna("").str.fullmatch(rf"\d{{{width}}}").astype(bool)
         refuse(~ok, f"{column} malformed for its level", column)
     refuse(raw.duplicated(keep="first"), "exact duplicate row (first occurrence kept)", "from_code")
-    out = raw[keep]
+    out = raw[screen.keep]
     frame = pd.DataFrame(
         {
             "level": out["level"],
@@ -74,7 +68,7 @@ def load_gbcrosswalk(data_dir: Path) -> LoadResult:
             "to_year": out["to_year"].astype("int64"),
         }
     ).reset_index(drop=True)
-    return LoadResult(SOURCE, frame[COLUMNS], concat_quarantine(parts), len(raw), [str(path)])
+    return LoadResult(SOURCE, frame[COLUMNS], screen.quarantine, len(raw), [str(path)])
 
 
 LOADERS = {SOURCE: load_gbcrosswalk}

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from matcher.sources.base import LoadResult, concat_quarantine, quarantine_rows, read_csv_text
+from matcher.sources.base import LoadResult, RowScreen, read_csv_text
 
 FOLDER = "gbt4754_2017"
 FILE = "gbt4754_2017.csv"
@@ -71,14 +71,8 @@ def load_gbt4754(data_dir: Path) -> LoadResult:
     if "description" not in raw.columns:
         raw["description"] = None
     raw = raw.apply(lambda s: s.str.strip())
-    keep = pd.Series(True, index=raw.index)
-    parts = []
-
-    def refuse(mask: pd.Series, reason: str, column: str) -> None:
-        nonlocal keep
-        mask = mask.fillna(False).astype(bool) & keep
-        parts.append(quarantine_rows(SOURCE, path, raw[mask], reason, column=column))
-        keep &= ~mask
+    screen = RowScreen(SOURCE, path, raw)
+    refuse = screen.refuse
 
     level = raw["level"].fillna("")
     refuse(~level.isin(list(LEVEL_NAMES)), "unknown level (expected 1-4)", "level")
@@ -96,21 +90,21 @@ def load_gbt4754(data_dir: Path) -> LoadResult:
         "section",
     )
     refuse(raw["code"].duplicated(keep="first"), "duplicate code (first occurrence kept)", "code")
-    if keep.any():
+    if screen.keep.any():
         mismatch = pd.Series("", index=raw.index, dtype="object")
-        mismatch[keep] = _hierarchy_mismatch(raw[keep])
-        level1 = keep & (level == "1")
+        mismatch[screen.keep] = _hierarchy_mismatch(raw[screen.keep])
+        level1 = screen.keep & (level == "1")
         mismatch[level1 & (raw["section"] != raw["code"])] = "section"
         for col in ("parent_code", "section", "division", "group", "klass"):
             refuse(mismatch == col, f"{col} inconsistent with code", col)
     for lv in ("2", "3", "4"):  # top-down, so that a missing 大类 also orphans its 中类 and 小类
-        accepted = set(raw.loc[keep, "code"])
+        accepted = set(raw.loc[screen.keep, "code"])
         refuse(
             (level == lv) & ~raw["parent_code"].isin(accepted), "parent code absent (orphan)", "parent_code"
         )
-    frame = raw.loc[keep, COLUMNS].copy()
+    frame = raw.loc[screen.keep, COLUMNS].copy()
     frame["level"] = frame["level"].astype("int64")
-    return LoadResult(SOURCE, frame.reset_index(drop=True), concat_quarantine(parts), len(raw), [str(path)])
+    return LoadResult(SOURCE, frame.reset_index(drop=True), screen.quarantine, len(raw), [str(path)])
 
 
 LOADERS = {SOURCE: load_gbt4754}

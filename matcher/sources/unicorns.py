@@ -50,13 +50,14 @@ import pandas as pd
 
 from matcher.sources.base import (
     LoadResult,
+    RowScreen,
     SourceError,
     concat_quarantine,
     parse_dates,
     parse_numbers,
-    quarantine_rows,
     read_csv_text,
     read_text,
+    strip_text,
 )
 
 CB_FOLDER = "cbinsights_unicorns_scraper"
@@ -75,15 +76,6 @@ MAVEN_FILE = "Unicorn_Companies.csv"
 _MONEY = re.compile(r"^\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*([KMBT]?)$", re.IGNORECASE)
 #: unit → (multiply, divide) to get billions; dividing keeps "$572M" → 0.572 exact, where * 1e-3 would not
 _TO_BN = {"K": (1.0, 1e6), "M": (1.0, 1e3), "B": (1.0, 1.0), "T": (1e3, 1.0)}
-
-
-def strip_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Strip every text cell (spaces, tabs, newlines); empty strings become nulls."""
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col].astype("string").str.strip()
-        out[col] = s.mask(s == "")
-    return out
 
 
 def parse_money_bn(values: pd.Series, default_unit: str = "B", unknown: tuple[str, ...] = ("Unknown",)) -> tuple[pd.Series, pd.Series]:
@@ -146,23 +138,6 @@ def _join_list(value: object) -> object:
     return "; ".join(names) if names else pd.NA
 
 
-def _screen(
-    source: str,
-    path: Path,
-    raw: pd.DataFrame,
-    checks: list[tuple[pd.Series, str, str]],
-    keep: pd.Series | None = None,
-) -> tuple[pd.Series, list[pd.DataFrame]]:
-    """Apply (bad-mask, reason, column) checks in order; a row is quarantined for its first failure."""
-    keep = pd.Series(True, index=raw.index) if keep is None else keep
-    parts = []
-    for mask, reason, column in checks:
-        mask = mask.fillna(False).astype(bool)
-        parts.append(quarantine_rows(source, path, raw[keep & mask], reason, column=column))
-        keep = keep & ~mask
-    return keep, parts
-
-
 def load_cbinsights(data_dir: Path) -> LoadResult:
     """CB Insights unicorns on 2024-02-27 from the original CSV (see module docstring)."""
     source = "unicorns.cbinsights"
@@ -178,10 +153,7 @@ def load_cbinsights(data_dir: Path) -> LoadResult:
     scraped, bad_scraped = parse_dates(raw["Updatedat"], "%m/%d/%Y, %I:%M:%S %p")
     missing_key = raw["Company"].isna() | raw["CrunchbaseUrl"].isna()
     dup = raw.duplicated(["CrunchbaseUrl", "Company"], keep="first") & ~missing_key
-    keep, parts = _screen(
-        source,
-        path,
-        raw,
+    screen = RowScreen(source, path, raw).refuse_all(
         [
             (missing_key, "missing Company or Crunchbase Url", "Company"),
             (dup, "duplicate (Crunchbase Url, Company) (first occurrence kept)", "Crunchbase Url"),
@@ -190,6 +162,7 @@ def load_cbinsights(data_dir: Path) -> LoadResult:
             (bad_scraped, "unparseable Updated at", "Updated at"),
         ],
     )
+    keep = screen.keep
     r = raw[keep]
     frame = pd.DataFrame(
         {
@@ -205,7 +178,7 @@ def load_cbinsights(data_dir: Path) -> LoadResult:
             "scraped_at": scraped[keep],
         }
     ).reset_index(drop=True)
-    return LoadResult(source, frame, concat_quarantine(parts), len(raw), [str(path)])
+    return LoadResult(source, frame, screen.quarantine, len(raw), [str(path)])
 
 
 def load_panel(data_dir: Path) -> LoadResult:
@@ -227,10 +200,7 @@ def load_panel(data_dir: Path) -> LoadResult:
     final = raw["in_final_snapshot"].map({"True": True, "False": False})
     missing_key = raw["cb_url"].isna() | raw["name"].isna()
     dup = raw.duplicated(["cb_url", "name"], keep="first") & ~missing_key
-    keep, parts = _screen(
-        source,
-        path,
-        raw,
+    screen = RowScreen(source, path, raw).refuse_all(
         [
             (missing_key, "missing cb_url or name", "cb_url"),
             (dup, "duplicate (cb_url, name) (first occurrence kept)", "cb_url"),
@@ -241,6 +211,7 @@ def load_panel(data_dir: Path) -> LoadResult:
             (final.isna(), "in_final_snapshot not True/False", "in_final_snapshot"),
         ],
     )
+    keep = screen.keep
     r = raw[keep]
     frame = pd.DataFrame(
         {
@@ -260,7 +231,7 @@ def load_panel(data_dir: Path) -> LoadResult:
             "in_final_snapshot": final[keep].astype(bool),
         }
     ).reset_index(drop=True)
-    return LoadResult(source, frame, concat_quarantine(parts), len(raw), [str(path)])
+    return LoadResult(source, frame, screen.quarantine, len(raw), [str(path)])
 
 
 def _read_json_records(path: Path) -> list[dict]:
@@ -303,10 +274,7 @@ def _load_snapshot(source: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame,
     scraped, bad_scraped = parse_dates(raw["date"], "%m/%d/%Y, %I:%M:%S %p")
     missing_key = raw["name"].isna() | raw["cbUrl"].isna()
     dup = raw.duplicated(["cbUrl", "name"], keep="first") & ~missing_key
-    keep, parts = _screen(
-        source,
-        path,
-        raw,
+    screen = RowScreen(source, path, raw).refuse_all(
         [
             (missing_key, "missing name or cbUrl", "name"),
             (dup, "duplicate (cbUrl, name) (first occurrence kept)", "cbUrl"),
@@ -316,6 +284,7 @@ def _load_snapshot(source: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame,
             (bad_scraped, "unparseable date (scrape time)", "date"),
         ],
     )
+    keep = screen.keep
     r = raw[keep]
     frame = pd.DataFrame(
         {
@@ -334,7 +303,7 @@ def _load_snapshot(source: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame,
             "scraped_at": scraped[keep],
         }
     )
-    return frame, concat_quarantine(parts), len(raw)
+    return frame, screen.quarantine, len(raw)
 
 
 def load_snapshots(data_dir: Path) -> LoadResult:
@@ -367,10 +336,7 @@ def load_maven(data_dir: Path) -> LoadResult:
     funding, bad_funding = parse_money_bn(raw["Funding"])
     founded, bad_founded = parse_numbers(raw["YearFounded"])
     dup = raw.duplicated(["Company", "City"], keep="first") & raw["Company"].notna()
-    keep, parts = _screen(
-        source,
-        path,
-        raw,
+    screen = RowScreen(source, path, raw).refuse_all(
         [
             (raw["Company"].isna(), "missing Company", "Company"),
             (dup, "duplicate (Company, City) (first occurrence kept)", "Company"),
@@ -380,6 +346,7 @@ def load_maven(data_dir: Path) -> LoadResult:
             (bad_founded | (founded.notna() & (founded % 1 != 0)), "unparseable Year Founded", "Year Founded"),
         ],
     )
+    keep = screen.keep
     r = raw[keep]
     investors = r["SelectInvestors"].map(
         lambda v: pd.NA if v is pd.NA or v is None else "; ".join(p.strip() for p in str(v).split(",") if p.strip()) or pd.NA
@@ -398,7 +365,7 @@ def load_maven(data_dir: Path) -> LoadResult:
             "investors": investors.astype("string"),
         }
     ).reset_index(drop=True)
-    return LoadResult(source, frame, concat_quarantine(parts), len(raw), [str(path)])
+    return LoadResult(source, frame, screen.quarantine, len(raw), [str(path)])
 
 
 LOADERS = {
