@@ -31,11 +31,12 @@ run: venv
 	$(MATCHER) navmap --city "$(CITY)" --data "$(MATCHER_DATA)" --workdir "$(WORKDIR)" --out "$(OUT)/$(CITY)"
 
 test: venv
+	$(VENV)/bin/ruff check matcher tests notebooks
 	$(PY) -m pytest -q
 
 lint: venv
-	$(VENV)/bin/ruff check matcher tests
-	$(VENV)/bin/mypy matcher
+	$(VENV)/bin/ruff check matcher tests notebooks
+	$(VENV)/bin/mypy matcher   # configured; not yet clean (pandas-stubs), so not part of `make test`
 
 clean:
 	rm -rf $(VENV) $(WORKDIR) $(OUT)
