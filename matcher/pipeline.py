@@ -42,6 +42,17 @@ def fingerprint(files: Iterable[Path] = (), upstream: Iterable[str] = (), **para
     return h.hexdigest()[:16]
 
 
+def code_fingerprint(*packages: str) -> str:
+    """Hash of the source files of ``packages`` (e.g. ``"firms"``, ``"model"``: subpackages of
+    matcher), so that a code change invalidates the artifacts that code shapes, not only a version bump."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for pkg in packages:
+        for f in sorted((root / pkg).glob("*.py")):
+            h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def _meta_path(workdir: Path, name: str) -> Path:
     return workdir / f"{name}.meta.json"
 

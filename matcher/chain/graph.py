@@ -33,7 +33,7 @@ import pandas as pd
 
 from matcher.chain import clean
 from matcher.chain.taxonomy import CROSSWALK_FILE, industry_table, load_crosswalk, load_wiod_coefficients
-from matcher.pipeline import artifact_fingerprint, cached_frames, fingerprint, workdir_from
+from matcher.pipeline import artifact_fingerprint, cached_frames, code_fingerprint, fingerprint, workdir_from
 from matcher.sources import chainkg
 from matcher.sources.base import LoadResult
 
@@ -274,7 +274,9 @@ def ensure_chain(data_dir: str | Path, workdir: str | Path | None = None, *, for
     wd = workdir_from(workdir)
     # the firm master first (cached by its own stage), so that its fingerprint is final before ours is taken
     firms, firms_fp = load_firms(data_dir, wd)
-    fp = fingerprint(_input_files(data_dir), [firms_fp], rule=clean.DEFAULT_RULE, placeholder=PLACEHOLDER_EFFECTIVE)
+    fp = fingerprint(
+        _input_files(data_dir), [firms_fp], rule=clean.DEFAULT_RULE, placeholder=PLACEHOLDER_EFFECTIVE, code=code_fingerprint("chain")
+    )
     frames = cached_frames(wd, "chain", fp, lambda: build_tables(data_dir, wd, firms=firms), force=force)
     return ChainData.from_frames(frames)
 

@@ -763,17 +763,6 @@ def summarise(firms: pd.DataFrame, quarantine: pd.DataFrame) -> dict[str, Any]:
 # cached build
 
 
-def _code_hash() -> str:
-    """Hash of the code that shapes the master, so a code change rebuilds the cached artifact."""
-    h = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for f in ("master.py", "resolve.py", "names.py", "geo.py", "schema.py"):
-        p = here / f
-        if p.is_file():
-            h.update(p.read_bytes())
-    return h.hexdigest()[:12]
-
-
 def master_input_files(data_dir: Path) -> list[Path]:
     files: list[Path] = []
     for folder in MASTER_FOLDERS:
@@ -798,12 +787,12 @@ def ensure_firms(
 ) -> pd.DataFrame:
     """The firm master from ``WORKDIR/firms.parquet`` when fresh, else built (with ``quarantine.parquet``
     and ``firms_report.json``)."""
-    from matcher.pipeline import cached_frames, fingerprint
+    from matcher.pipeline import cached_frames, code_fingerprint, fingerprint
 
     data_dir, workdir = Path(data_dir), Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     uf = _normalise_user_files(user_files)
-    fp = fingerprint(master_input_files(data_dir) + [p for _, p in uf], code=_code_hash(), user_files=[(k, str(p)) for k, p in uf])
+    fp = fingerprint(master_input_files(data_dir) + [p for _, p in uf], code=code_fingerprint("firms"), user_files=[(k, str(p)) for k, p in uf])
 
     def build() -> dict[str, pd.DataFrame]:
         firms, quarantine, report = build_firm_master(data_dir, uf)

@@ -22,7 +22,6 @@ otherwise a firm's chain is its Shenwan level-1 industry and its segment its lev
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -922,28 +921,20 @@ def build_navmap(city: str, data_dir: str | Path | None, workdir: str | Path | N
     )
 
 
-def _code_hash() -> str:
-    """Hash of the code that shapes the scores, so that a code change rescores."""
-    h = hashlib.sha256()
-    for f in sorted((PROJECT_ROOT / "matcher" / "model").glob("*.py")):
-        h.update(f.read_bytes())
-    return h.hexdigest()[:12]
-
-
 def scored_matches(city: str, city_code: str, firms: pd.DataFrame, data_dir: Path, workdir: Path,
                    options: NavmapOptions) -> pd.DataFrame:
     """The long firm × county frame of :func:`matcher.model.match.score_matches`, cached in the work
     directory (``navmap_matches_<city_code>.parquet``) and rebuilt when the firm master, the chain
     stage, the city pack, the chain templates or the model code change."""
     from matcher.model import match as mm
-    from matcher.pipeline import artifact_fingerprint, cached_frames, fingerprint
+    from matcher.pipeline import artifact_fingerprint, cached_frames, code_fingerprint, fingerprint
     from matcher.regions.pack import find_pack_file
 
     files = [p for p in [find_pack_file(city)] if p is not None]
     files += sorted((PROJECT_ROOT / "data" / "chains").glob("*.yaml"))
     fp = fingerprint(
         files, [str(artifact_fingerprint(workdir, "firms")), str(artifact_fingerprint(workdir, "chain"))],
-        code=_code_hash(), city=city_code, exclude_local=options.exclude_local,
+        code=code_fingerprint("model"), city=city_code, exclude_local=options.exclude_local,
         snapshot=options.snapshot, n_firms=len(firms), user_files=[(k, str(p)) for k, p in options.user_files],
     )
 

@@ -7,12 +7,11 @@ directory (``regions_county.parquet``, ``regions_city.parquet``, ``regions_proxi
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
 
-from matcher.pipeline import cached_frames, fingerprint
+from matcher.pipeline import cached_frames, code_fingerprint, fingerprint
 from matcher.regions import profile as P
 from matcher.regions.pack import find_pack_file, load_city_pack
 from matcher.regions.units import city_units, load_divisions, resolve_city
@@ -25,14 +24,6 @@ def firm_master(data_dir: Path, workdir: Path) -> pd.DataFrame:
     from matcher.firms.master import ensure_firms
 
     return ensure_firms(Path(data_dir), Path(workdir))
-
-
-def _code_hash() -> str:
-    """Hash of this stage's source, so that a code change invalidates the cached tables."""
-    h = hashlib.sha256()
-    for f in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(f.read_bytes())
-    return h.hexdigest()[:12]
 
 
 def _industry_names(data_dir: Path) -> pd.Series | None:
@@ -71,7 +62,7 @@ def ensure_profiles(
         firms = firm_master(Path(data_dir), workdir)
     params = _params(industry_col, rca_threshold, proximity_level, exclude_self)
     up = str(int(pd.util.hash_pandas_object(firms, index=False).sum()))  # the frame itself, wherever it came from
-    fp = fingerprint(upstream=[up], stage=STAGE, code=_code_hash(), params=params)
+    fp = fingerprint(upstream=[up], stage=STAGE, code=code_fingerprint("regions"), params=params)
 
     def build() -> dict[str, pd.DataFrame]:
         prox = P.industry_proximity(firms, industry_col, proximity_level, rca_threshold)
