@@ -14,7 +14,8 @@ tree (:mod:`matcher.sources.divisions`) adds, within the city the address names 
   ``广州市增城新塘镇`` → 增城区), full names anywhere, the former ``X新区`` of a district now ``X区``
   (光明新区 → 光明区) and renamed units from ``china_location_change.txt`` (上虞市 → 上虞区);
 * **towns/streets** (``阜沙镇``, ``蛇口街道``, short ``蛇口`` right after the city) when the name is
-  unique within the city.
+  unique within the city; a town-level zone named with its city in front also without it
+  (天津空港经济区 → ``空港经济区``), and the city's single ``保税区`` town right after the city name.
 
 The earliest county-level mention in the text wins (longest on ties). An address that names no
 county-level unit is then placed only on evidence from the data (``infer=True``, the default): the
@@ -87,6 +88,8 @@ _GENERIC_WORDS = re.compile(
     r"高新开发区|高新区|高技术产业开发区|工业园区|工业园|产业园区?|新区|管理区|示范区|保税区|综合保税区|新城|"
     r"城乡一体化示范区|现代产业园区?)$"
 )
+#: generic town names that still name one place when unique in the city (a bonded zone is one fenced area)
+_BONDED_TOWNS = frozenset({"保税区", "综合保税区"})
 _TOWN_SUFFIX = re.compile(r"(街道办事处|地区办事处|街道|办事处|镇|乡|苏木)$")
 _ROAD_AFTER = re.compile(r"[东南西北中]?(?:路|大街|大道|道|巷|线|公路|桥|街(?=\d|号|$))")
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")"})
@@ -279,6 +282,19 @@ def _index(data_dir: str) -> _Index:
     # a 镇 that became a 街道 (or back) keeps its name: 贾家镇 ↔ 贾家街道
     swapped = pd.concat([towns[has_suffix].assign(town=short[has_suffix] + sfx) for sfx in ("镇", "街道", "乡")])
     towns = pd.concat([towns, swapped[~swapped["town"].isin(towns["town"])]], ignore_index=True)
+    # a town-level zone named with its city in front (天津空港经济区 under 东丽区) is written without it too
+    # (天津自贸试验区(空港经济区)): the name minus the city's full or short name
+    stripped = []
+    for r in towns[["city_code", "town"]].drop_duplicates().to_dict(orient="records"):
+        for n in sorted(city_names.get(r["city_code"], []), key=len, reverse=True):
+            rest = r["town"].removeprefix(n).removeprefix("市")
+            if rest != r["town"] and len(rest) >= 4 and not _GENERIC_WORDS.match(rest):
+                stripped.append((r["city_code"], r["town"], rest))
+                break
+    if stripped:
+        extra = towns.merge(pd.DataFrame(stripped, columns=["city_code", "town", "rest"]), on=["city_code", "town"])
+        extra = extra.assign(town=extra["rest"]).drop(columns="rest")
+        towns = pd.concat([towns, extra[~extra["town"].isin(towns["town"])]], ignore_index=True)
     for kind, col in (("town", "town"), ("townshort", "short")):
         t = towns.assign(short=towns["town"].str.replace(_TOWN_SUFFIX.pattern, "", regex=True))
         t = t[t[col].str.len() >= (3 if kind == "town" else 2)]
@@ -286,8 +302,14 @@ def _index(data_dir: str) -> _Index:
         uniq = t.groupby(["city_code", col])["county_code"].transform("nunique") == 1
         sel = t.loc[uniq, ["city_code", col, "county_code"]].astype(object)
         for city, name, code in zip(sel["city_code"].tolist(), sel[col].tolist(), sel["county_code"].tolist(), strict=True):
-            if name in unit_names_by_city[city] or name in city_alias or _GENERIC_WORDS.match(name):
-                continue  # a "town" called 开发区 says nothing
+            if name in unit_names_by_city[city] or name in city_alias:
+                continue
+            if _GENERIC_WORDS.match(name):
+                # a "town" called 开发区 says nothing; the city's one bonded zone does, right after the city name
+                # (珠海市保税区 → the 保税区 town of 香洲区)
+                if name in _BONDED_TOWNS:
+                    aliases[city].append(_Alias(name, code, True, kind))
+                continue
             aliases[city].append(_Alias(name, code, kind == "townshort", kind))
     # zones listed at town level (北京经济技术开发区 under 大兴区): their usual forms, if the name is more than
     # generic words (a "town" called 市经济技术开发区 or 开发区 is not told apart from other zones)
