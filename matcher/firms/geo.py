@@ -729,7 +729,7 @@ def _zone_table_one(ix: _Index, ztab: dict[str, list[_ZoneEntry]], text: str, ci
     named = {a.code for start, a in _mentions(text, amap, lengths)
              if a.kind in ("town", "townshort")
              and not (a.kind == "townshort" and _ROAD_AFTER.match(text, start + len(a.text)))  # 滨湖路: a road
-             and not any(b < start + len(a.text) and start < e for b, e in place_spans)}  # 沙市 in 长沙市
+             and not any(b < start + len(a.text) and start < end for b, end in place_spans)}  # 沙市 in 长沙市
     if named - set(e.hosts):
         return None  # a town of another county (西安经开区泾渭工业园: 泾渭 is 高陵区): the page's host may not hold
     if len(e.hosts) == 1:
