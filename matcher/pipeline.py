@@ -1,135 +1,245 @@
-"""Build orchestration: the work directory and its artifact cache.
+"""Orchestration, the top floor: the one place that reads and writes the work-directory cache and calls
+the stages in order, with one set of inputs (data directory, user files, work directory) decided once.
 
-Every stage writes its artifacts (Parquet, JSON, GraphML …) into one work directory. An artifact is
-rebuilt when it is missing or stale: its sidecar ``<name>.meta.json`` records a fingerprint of what
-it was built from (input files' sizes and mtimes, upstream artifacts' fingerprints, the package
-version, the stage's parameters). Later commands take the same ``--workdir`` and reuse what is fresh.
+Stages are functions of the frames and graphs they are given (:mod:`matcher.firms`, :mod:`matcher.chain`,
+:mod:`matcher.regions`, :mod:`matcher.model`, :mod:`matcher.outputs`); each artifact here declares
+everything it is built from (:class:`matcher.cache.Inputs`: raw folders, shipped data files, code
+modules with their imports, parameters, upstream fingerprints), so editing any of them rebuilds it.
+
+User files (little-giant lists, registry exports) given to ``matcher build`` are recorded in the work
+directory (``user_files.json``); later commands of the same work directory use the recorded set, so a
+command that does not repeat them never rebuilds the firm master without them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from matcher import __version__
+from matcher.cache import Artifact, CacheError, Inputs, cached, workdir_from
+from matcher.chain import (
+    CHAIN_DATA,
+    CHAIN_FOLDERS,
+    ChainData,
+    ChainTemplate,
+    analyze_region,
+    build_tables,
+    chain_inputs,
+    load_chain_templates,
+)
+from matcher.chain import clean as chain_clean
+from matcher.chain.graph import PLACEHOLDER_EFFECTIVE
+from matcher.firms.master import MASTER_FOLDERS, build_firm_master
+from matcher.model.match import CityInputs, city_inputs, score_matches
+from matcher.regions import (
+    CountyProfiles,
+    city_units,
+    county_profiles,
+    flatten_templates,
+    load_city_pack,
+    national_profiles,
+)
+from matcher.regions.build import profile_params
+from matcher.regions.pack import CityPack, find_pack_file
+from matcher.sources.base import SourceError, data_dir_from
 
-WORKDIR_ENV = "MATCHER_WORKDIR"
-
-
-def workdir_from(value: str | Path | None) -> Path:
-    """The work directory: the argument, else ``$MATCHER_WORKDIR``, else ``./work`` (git-ignored)."""
-    raw = value if value not in (None, "") else os.environ.get(WORKDIR_ENV, "work")
-    path = Path(str(raw)).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def fingerprint(files: Iterable[Path] = (), upstream: Iterable[str] = (), **params: Any) -> str:
-    """A short hash of input files (path, size, mtime), upstream fingerprints and parameters."""
-    h = hashlib.sha256(__version__.encode())
-    for f in sorted(Path(p) for p in files):
-        st = f.stat()
-        h.update(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
-    for u in upstream:
-        h.update(u.encode())
-    h.update(json.dumps(params, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:16]
-
-
-def code_fingerprint(*packages: str) -> str:
-    """Hash of the source files of ``packages`` (e.g. ``"firms"``, ``"model"``: subpackages of
-    matcher), so that a code change invalidates the artifacts that code shapes, not only a version bump."""
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parent
-    for pkg in packages:
-        for f in sorted((root / pkg).glob("*.py")):
-            h.update(f.read_bytes())
-    return h.hexdigest()[:12]
+USER_FILES_RECORD = "user_files.json"
+USER_FILE_KINDS = ("little_giants", "registry")
 
 
-def _meta_path(workdir: Path, name: str) -> Path:
-    return workdir / f"{name}.meta.json"
+def _noop(_msg: str) -> None:
+    return None
 
 
-def artifact_fingerprint(workdir: Path, name: str) -> str | None:
-    """The fingerprint recorded for artifact ``name``, or None when it was never built."""
-    meta = _meta_path(workdir, name)
-    if not meta.is_file():
-        return None
-    return str(json.loads(meta.read_text(encoding="utf-8")).get("fingerprint"))
+def raw_files(data_dir: Path, folders: Iterable[str]) -> tuple[Path, ...]:
+    """Every file under the named raw-data folders (missing folders contribute nothing: the loaders say so)."""
+    out: list[Path] = []
+    for folder in folders:
+        d = Path(data_dir) / folder
+        if d.is_dir():
+            out += [p for p in sorted(d.rglob("*")) if p.is_file()]
+    return tuple(out)
 
 
-def is_fresh(workdir: Path, name: str, fp: str, outputs: Iterable[str]) -> bool:
-    return artifact_fingerprint(workdir, name) == fp and all((workdir / o).exists() for o in outputs)
+def _check_user_files(files: Sequence[tuple[str, Path]]) -> tuple[tuple[str, Path], ...]:
+    out = []
+    for kind, path in files:
+        if kind not in USER_FILE_KINDS:
+            raise ValueError(f"user file {path}: kind {kind!r} is not one of {', '.join(USER_FILE_KINDS)}")
+        p = Path(path).expanduser()
+        if not p.is_file():
+            raise SourceError(p, "file is missing (give the path of an existing file)")
+        out.append((kind, p.resolve()))
+    return tuple(out)
 
 
-def mark_built(workdir: Path, name: str, fp: str, **info: Any) -> None:
-    payload = {"fingerprint": fp, "version": __version__, **info}
-    _meta_path(workdir, name).write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+def recorded_user_files(workdir: Path) -> tuple[tuple[str, Path], ...]:
+    """The user files recorded in the work directory by the last build that was given some."""
+    p = Path(workdir) / USER_FILES_RECORD
+    if not p.is_file():
+        return ()
+    try:
+        items = json.loads(p.read_text(encoding="utf-8"))
+        return tuple((str(k), Path(v)) for k, v in items)
+    except (OSError, ValueError, TypeError) as exc:
+        raise CacheError(f"{p} is unreadable ({type(exc).__name__}); delete it and pass the user files again") from None
 
 
-def cached_frames(
-    workdir: Path,
-    name: str,
-    fp: str,
-    build: Callable[[], dict[str, pd.DataFrame]],
-    *,
-    force: bool = False,
-) -> dict[str, pd.DataFrame]:
-    """Return the named frames of a stage, from ``workdir/<key>.parquet`` when fresh, else built.
-
-    ``build`` returns ``{key: frame}``; each frame is written as ``<key>.parquet``.
-    """
-    meta = _meta_path(workdir, name)
-    keys: list[str] = json.loads(meta.read_text(encoding="utf-8")).get("keys", []) if meta.is_file() else []
-    if not force and keys and is_fresh(workdir, name, fp, [f"{k}.parquet" for k in keys]):
-        return {k: pd.read_parquet(workdir / f"{k}.parquet") for k in keys}
-    frames = build()
-    for key, frame in frames.items():
-        frame.to_parquet(workdir / f"{key}.parquet", index=False)
-    mark_built(workdir, name, fp, keys=list(frames))
-    return frames
+def _record_user_files(workdir: Path, files: Sequence[tuple[str, Path]]) -> None:
+    p = Path(workdir) / USER_FILES_RECORD
+    tmp = p.with_suffix(".tmp")
+    tmp.write_text(json.dumps([[k, str(v)] for k, v in files], ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, p)
 
 
-def build_all(
-    data_dir: Path,
-    workdir: Path,
-    *,
-    force: bool = False,
-    user_files: Iterable[tuple[str, Path]] = (),
-    log: Callable[[str], None] = lambda _msg: None,
-) -> dict[str, float]:
-    """Build (or reuse when fresh) every cached stage in order: firm master → chain graph → national
-    profiles → the firms' chain positions used by matching. Later commands (navmap, trip, profile,
-    chain) then only score and write. Returns seconds per stage."""
-    import time
+@dataclass
+class Pipeline:
+    """One build context. ``user_files=None`` means: the files recorded in the work directory (none at
+    first); an explicit sequence (possibly empty, e.g. ``matcher build --no-user-files``) replaces the
+    record. Each stage's result is computed (or read from the cache) once per Pipeline object."""
 
-    from matcher.chain import ensure_chain
-    from matcher.firms.master import ensure_firms
-    from matcher.model.match import chain_inputs
-    from matcher.regions import ensure_profiles
+    data_dir: Path
+    workdir: Path
+    user_files: tuple[tuple[str, Path], ...] = ()
+    force: bool = False
+    log: Callable[[str], None] = _noop
+    _fps: dict[str, str] = field(default_factory=dict, repr=False)
 
-    seconds: dict[str, float] = {}
-    t = time.perf_counter()
-    firms = ensure_firms(data_dir, workdir, force=force, user_files=list(user_files))
-    seconds["firms"] = time.perf_counter() - t
-    log(f"firm master: {len(firms)} firms ({seconds['firms']:.1f} s)")
-    t = time.perf_counter()
-    ensure_chain(data_dir, workdir, force=force)
-    seconds["chain"] = time.perf_counter() - t
-    log(f"chain graph ({seconds['chain']:.1f} s)")
-    t = time.perf_counter()
-    ensure_profiles(data_dir, workdir, force=force, firms=firms)
-    seconds["profiles"] = time.perf_counter() - t
-    log(f"regional profiles ({seconds['profiles']:.1f} s)")
-    t = time.perf_counter()
-    chain_inputs(firms, data_dir, workdir)
-    seconds["chain_positions"] = time.perf_counter() - t
-    log(f"firms' chain positions ({seconds['chain_positions']:.1f} s)")
-    return seconds
+    @classmethod
+    def open(cls, data_dir: str | Path | None = None, workdir: str | Path | None = None, *,
+             user_files: Sequence[tuple[str, str | Path]] | None = None, force: bool = False,
+             log: Callable[[str], None] = _noop) -> Pipeline:
+        dd = data_dir_from(data_dir)
+        wd = workdir_from(workdir)
+        if user_files is None:
+            files = _check_user_files(recorded_user_files(wd))
+        else:
+            files = _check_user_files([(k, Path(p)) for k, p in user_files])
+            if files != recorded_user_files(wd):
+                _record_user_files(wd, files)
+        return cls(dd, wd, files, force, log)
+
+    # ------------------------------------------------------------------------------------------
+    def _cached(self, name: str, inputs: Inputs, build: Callable[[], Artifact]) -> Artifact:
+        art, fp = cached(self.workdir, name, inputs, build, force=self.force, log=self.log)
+        self._fps[name] = fp
+        return art
+
+    @cached_property
+    def firm_master(self) -> Artifact:
+        """``firms``, ``quarantine``, ``address_rules`` frames and the ``firms_report`` document."""
+        user = tuple(p for _, p in self.user_files)
+        inputs = Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv",),
+                        code=("matcher.firms", "matcher.geo", "matcher.sources"), params={"user_files": [(k, str(p)) for k, p in self.user_files]})
+
+        def build() -> Artifact:
+            self.log("building the firm master")
+            m = build_firm_master(self.data_dir, self.user_files)
+            return Artifact({"firms": m.firms, "quarantine": m.quarantine, "address_rules": m.address_rules},
+                            {"firms_report": m.report})
+
+        return self._cached("firms", inputs, build)
+
+    @property
+    def firms(self) -> pd.DataFrame:
+        return self.firm_master.frames["firms"]
+
+    @cached_property
+    def chain(self) -> ChainData:
+        firms = self.firms
+        inputs = Inputs(raw=raw_files(self.data_dir, CHAIN_FOLDERS), data=CHAIN_DATA, code=("matcher.chain.graph", "matcher.sources"),
+                        params={"rule": chain_clean.DEFAULT_RULE, "placeholder": PLACEHOLDER_EFFECTIVE},
+                        upstream=(self._fps["firms"],))
+
+        def build() -> Artifact:
+            self.log("building the chain graph")
+            return Artifact(build_tables(self.data_dir, firms))
+
+        return ChainData.from_frames(self._cached("chain", inputs, build).frames)
+
+    @cached_property
+    def templates(self) -> list[ChainTemplate]:
+        return load_chain_templates()
+
+    @cached_property
+    def chain_positions(self) -> dict[str, pd.DataFrame]:
+        """``chain_positions``, ``chain_template_industries``, ``chain_edges`` (:func:`matcher.chain.chain_inputs`)."""
+        chain = self.chain
+        inputs = Inputs(data=("chains",), code=("matcher.chain.positions",),
+                        upstream=(self._fps["firms"], self._fps["chain"]))
+        return self._cached("chain_positions", inputs,
+                            lambda: Artifact(chain_inputs(self.firms, chain, self.templates))).frames
+
+    @cached_property
+    def national_profiles(self) -> dict[str, pd.DataFrame]:
+        firms = self.firms
+        inputs = Inputs(code=("matcher.regions.build",), params=profile_params(), upstream=(self._fps["firms"],),
+                        raw=raw_files(self.data_dir, ("chainkg_liuhuanyong",)))
+
+        def build() -> Artifact:
+            from matcher.sources.chainkg import load_industry
+
+            names = load_industry(self.data_dir).frame.set_index("sw_code")["name_clean"]
+            return Artifact(national_profiles(firms, names, profile_params()))
+
+        return self._cached("regions", inputs, build).frames
+
+    def build_all(self) -> dict[str, Any]:
+        """Every city-independent stage, in order; returns the firm report."""
+        for stage in ("firm_master", "chain", "chain_positions", "national_profiles"):
+            getattr(self, stage)
+        return dict(self.firm_master.docs.get("firms_report", {}))
+
+    # ------------------------------------------------------------------------------------------
+    # one city
+    def pack(self, city: str) -> CityPack | None:
+        return load_city_pack(city)
+
+    def _pack_data(self, city: str) -> tuple[str, ...]:
+        f = find_pack_file(city)
+        return (f"cities/{f.name}",) if f is not None and f.parent.name == "cities" else ()
+
+    def county_profiles(self, city: str) -> CountyProfiles:
+        pack = self.pack(city)
+        units = city_units(city, self.data_dir, pack, use_pack=pack is not None)
+        return county_profiles(city, self.firms, self.national_profiles, units, pack, self.data_dir,
+                               flatten_templates(self.templates), profile_params())
+
+    def city_inputs(self, city: str) -> CityInputs:
+        return city_inputs(city, self.data_dir, self.pack(city), self.chain_positions, self.templates)
+
+    def city_matches(self, city: str, firms: pd.DataFrame | None = None, *, key: str = "", **params: Any) -> pd.DataFrame:
+        """The long firm × county frame of :func:`matcher.model.match.score_matches` for ``city``, cached per
+        city (``firms`` defaults to the master; ``key`` and ``params`` name a different firm set, e.g. a
+        snapshot, so it is cached apart)."""
+        inputs_ = self.city_inputs(city)
+        scored = self.firms if firms is None else firms
+        name = f"matches_{inputs_.city_code}" + (f"_{key}" if key else "")
+        inputs = Inputs(data=("chains", *self._pack_data(city)), code=("matcher.model.match",),
+                        params={"city": inputs_.city_code, **params},
+                        upstream=(self._fps["firms"], self._fps["chain_positions"]))
+        return self._cached(name, inputs, lambda: Artifact({name: score_matches(scored, inputs_)})).frames[name]
+
+    def city_chain_analysis(self, city_code: str, firms: pd.DataFrame | None = None, *, key: str = "") -> pd.DataFrame:
+        """The chain analysis of the city (:func:`matcher.chain.analyze_region` at city level), cached (``firms``
+        defaults to the master; another set, e.g. a snapshot, needs its own ``key``)."""
+        chain = self.chain
+        fr = self.firms if firms is None else firms
+        name = f"chain_analysis_{city_code}" + (f"_{key}" if key else "")
+        inputs = Inputs(data=("chains",), code=("matcher.chain.analysis",), params={"city": city_code, "key": key},
+                        upstream=(self._fps["firms"], self._fps["chain"]))
+        return self._cached(name, inputs, lambda: Artifact(
+            {name: analyze_region(fr, [city_code], "city", chain, self.templates)})).frames[name]
+
+    def fingerprint(self, stage: str) -> str | None:
+        return self._fps.get(stage)
+
+
+__all__ = ["Pipeline", "raw_files", "recorded_user_files"]

@@ -106,7 +106,7 @@ def fitted_rankers(window: str) -> dict:
 
 
 models = {w: fitted_rankers(w) for w in WINDOWS}
-scores = {w: {n: r.score(frames[w][1]) for n, r in models[w].items()} for w in WINDOWS}
+scores = {w: {n: r.decision_function(frames[w][1]) for n, r in models[w].items()} for w in WINDOWS}
 if stored is not None:
     results = {w: stored["windows"][w] for w in WINDOWS}
 else:
@@ -177,7 +177,7 @@ save(fig, "04_pr_curves")
 learned = models["main"]["learned"]
 test = frames["main"][1]
 y = test["entered"].to_numpy()
-base_ap = average_precision_score(y, learned.score(test))
+base_ap = average_precision_score(y, learned.decision_function(test))
 rng = np.random.default_rng(0)
 perm = {}
 for f in learned.features:
@@ -185,7 +185,7 @@ for f in learned.features:
     for _ in range(5):
         shuffled = test.copy()
         shuffled[f] = rng.permutation(shuffled[f].to_numpy())
-        drops.append(base_ap - average_precision_score(y, learned.score(shuffled)))
+        drops.append(base_ap - average_precision_score(y, learned.decision_function(shuffled)))
     perm[f] = (float(np.mean(drops)), float(np.std(drops)))
 imp = pd.DataFrame({
     "coefficient": pd.Series(learned.coefficients),

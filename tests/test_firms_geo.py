@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from matcher.firms.geo import (
     GEO_COLUMNS,
     RULE_THRESHOLDS,

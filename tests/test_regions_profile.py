@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.regions import metrics
+from matcher import relatedness as metrics
 from matcher.regions.profile import (
     PROFILE_COLUMNS,
     chain_coverage,

@@ -25,6 +25,7 @@ import pandas as pd
 
 from matcher.chain.graph import ChainData, industry_supply_edges
 from matcher.chain.templates import SEGMENT_ORDER, ChainTemplate
+from matcher.relatedness import balassa
 
 POSITION_COLUMNS = ["firm_id", "chain", "segment", "match_via", "weight"]
 ANALYSIS_COLUMNS = [
@@ -252,7 +253,7 @@ def analyze_region(
             seg_pos = pos[(pos["chain"] == t.chain) & (pos["segment"] == s.segment)]
             evidenced = set(seg_pos.loc[seg_pos["match_via"] != "classifier", "firm_id"]) & located_ids
             loc = sorted(i for i in ids if i in local_ids)
-            rca = (len(loc) / n_local) / (len(nat) / n_all) if n_local and nat and n_all else 0.0
+            rca = balassa(len(loc), n_local, len(nat), n_all)
             cur = _curated(t, s.segment, region_codes, level)
             if loc:
                 strength = "强" if rca >= 1 else "弱"

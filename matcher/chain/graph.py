@@ -32,8 +32,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.chain import clean
-from matcher.chain.taxonomy import CROSSWALK_FILE, industry_table, load_crosswalk, load_wiod_coefficients
-from matcher.pipeline import artifact_fingerprint, cached_frames, code_fingerprint, fingerprint, workdir_from
+from matcher.chain.taxonomy import industry_table, load_crosswalk, load_wiod_coefficients
 from matcher.sources import chainkg
 from matcher.sources.base import LoadResult
 
@@ -134,38 +133,6 @@ def attach_io_weights(edges: pd.DataFrame, industries: pd.DataFrame, wiod: pd.Da
     return out
 
 
-def _fallback_firms(data_dir: Path) -> pd.DataFrame:
-    """Listed firms from Tushare + chain-KG industry codes, located at city level via the NBS tree.
-
-    Used only when the firm master (``matcher.firms.master``) is not available.
-    """
-    from matcher.firms.schema import conform
-    from matcher.sources import divisions, tushare
-
-    basic = tushare.load_stock_basic(data_dir).frame
-    comp = tushare.load_stock_company(data_dir).frame[["stock_code", "province", "city", "employees"]]
-    bak = tushare.load_bak_basic(data_dir).frame[["stock_code", "total_assets_yi"]]
-    ci = chainkg.load_company_industry(data_dir).frame[["stock_code", "sw_l1_code", "sw_l2_code", "sw_l3_code"]]
-    f = basic.merge(comp, on="stock_code", how="left").merge(bak, on="stock_code", how="left")
-    f = f.merge(ci, on="stock_code", how="left")
-    div = divisions.load_jionlp(data_dir).frame[["city", "city_code", "province_code"]].drop_duplicates("city")
-    f = f.merge(div, on="city", how="left")
-    f["firm_id"] = "S:" + f["stock_code"]
-    f["name"] = f["short_name"]
-    f["is_listed"] = True
-    f["industry_source"] = f["sw_l3_code"].notna().map({True: "chainkg", False: None})
-    f["geo_level"] = f["city_code"].notna().map({True: "city", False: "none"})
-    return conform(f)
-
-
-def load_firms(data_dir: Path, workdir: Path) -> tuple[pd.DataFrame, str]:
-    """The firm master (``ensure_firms``) when the firms stage exists, else the listed-firm fallback."""
-    try:
-        from matcher.firms.master import ensure_firms  # type: ignore[import-not-found]
-    except ImportError:
-        return _fallback_firms(data_dir), "fallback"  # (slow: only until the firm master exists)
-    firms = ensure_firms(data_dir, workdir)
-    return firms, "master:" + str(artifact_fingerprint(workdir, "firms"))
 
 
 def attach_industries(firms: pd.DataFrame, company_industry: pd.DataFrame, industries: pd.DataFrame) -> pd.DataFrame:
@@ -199,9 +166,14 @@ def attach_industries(firms: pd.DataFrame, company_industry: pd.DataFrame, indus
     return out
 
 
-def build_tables(
-    data_dir: Path, workdir: Path, rule: str = clean.DEFAULT_RULE, firms: pd.DataFrame | None = None
-) -> dict[str, pd.DataFrame]:
+#: raw-data folders the chain stage reads (for the orchestrator's fingerprint)
+CHAIN_FOLDERS = ("chainkg_liuhuanyong", "chainkg_surrealdb_sql", "wiod2013_chn", "gbt4754_2017")
+#: shipped data files the chain stage reads
+CHAIN_DATA = ("sw_gb4754_crosswalk.csv",)
+
+
+def build_tables(data_dir: Path, firms: pd.DataFrame, rule: str = clean.DEFAULT_RULE) -> dict[str, pd.DataFrame]:
+    """The chain tables (``TABLE_KEYS``) from the raw chain KG, the crosswalk, WIOD and the firm master."""
     from matcher.sources.gbt4754 import load_gbt4754
 
     loads = {name: fn(data_dir) for name, fn in chainkg.LOADERS.items()}
@@ -219,8 +191,6 @@ def build_tables(
     edges = aggregate_industry_edges(rel, product_industry)
     edges = attach_io_weights(edges, industries, load_wiod_coefficients(data_dir), loads["chainkg.industry_up"].frame)
 
-    if firms is None:
-        firms, _ = load_firms(data_dir, workdir)
     firms = attach_industries(firms, company_industry, industries)
     keep_cols = [
         "firm_id", "name", "legal_name", "stock_code", "is_listed", "is_unicorn", "is_little_giant",
@@ -260,25 +230,6 @@ def build_tables(
     }
 
 
-def _input_files(data_dir: Path) -> list[Path]:
-    d = Path(data_dir)
-    files = [p for p in (d / chainkg.FOLDER).glob("*.json")]
-    files += [d / chainkg.SQL_FOLDER / chainkg.SQL_ZIP, CROSSWALK_FILE, clean.LABELLED_FIXTURE]
-    files += list((d / "wiod2013_chn").glob("*.csv")) + list((d / "gbt4754_2017").glob("*.csv"))
-    return [p for p in files if p.is_file()]
-
-
-def ensure_chain(data_dir: str | Path, workdir: str | Path | None = None, *, force: bool = False) -> ChainData:
-    """Build (or reuse from the work directory) the chain tables, and the graph over them."""
-    data_dir = Path(data_dir)
-    wd = workdir_from(workdir)
-    # the firm master first (cached by its own stage), so that its fingerprint is final before ours is taken
-    firms, firms_fp = load_firms(data_dir, wd)
-    fp = fingerprint(
-        _input_files(data_dir), [firms_fp], rule=clean.DEFAULT_RULE, placeholder=PLACEHOLDER_EFFECTIVE, code=code_fingerprint("chain")
-    )
-    frames = cached_frames(wd, "chain", fp, lambda: build_tables(data_dir, wd, firms=firms), force=force)
-    return ChainData.from_frames(frames)
 
 
 # ---------------------------------------------------------------------------- graph

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from matcher import resources
 from matcher.sources.base import SourceError, read_csv_text
 
-#: project data folder (templates and the reviewed crosswalk live here, not in the raw data)
-PROJECT_DATA = Path(__file__).resolve().parents[2] / "data"
-CROSSWALK_FILE = PROJECT_DATA / "sw_gb4754_crosswalk.csv"
+#: the reviewed crosswalk, shipped as package data (``data/sw_gb4754_crosswalk.csv``)
+CROSSWALK = "sw_gb4754_crosswalk.csv"
 
 
 def _wiod_map() -> dict[str, str]:
@@ -42,8 +42,10 @@ def _wiod_map() -> dict[str, str]:
 GB_DIVISION_TO_WIOD: dict[str, str] = _wiod_map()
 
 
-def load_crosswalk(path: Path = CROSSWALK_FILE) -> pd.DataFrame:
-    """The reviewed Shenwan level-2 → GB/T 4754-2017 crosswalk (one row per level-2 industry)."""
+def load_crosswalk(path: Path | None = None) -> pd.DataFrame:
+    """The reviewed Shenwan level-2 → GB/T 4754-2017 crosswalk (one row per level-2 industry); the shipped
+    one unless ``path`` is given."""
+    path = Path(path) if path is not None else resources.data_path(CROSSWALK)
     frame = read_csv_text(
         path, ["sw_l2_code", "sw_l2_name", "gb_section", "gb_division", "gb_divisions_other", "method"]
     )

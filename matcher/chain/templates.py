@@ -14,10 +14,11 @@ from pathlib import Path
 
 import yaml
 
-from matcher.chain.taxonomy import PROJECT_DATA
+from matcher import resources
 from matcher.sources.base import SourceError
 
-CHAINS_DIR = PROJECT_DATA / "chains"
+#: the shipped templates (``data/chains/*.yaml``)
+CHAINS = "chains"
 SEGMENT_ORDER = ("上游", "中游", "下游")
 
 
@@ -96,9 +97,12 @@ def _parse(path: Path) -> ChainTemplate:
     )
 
 
-def load_chain_templates(names: list[str] | None = None, folder: Path = CHAINS_DIR) -> list[ChainTemplate]:
-    """All templates in ``folder`` (sorted by file name), or those whose chain name or code is in ``names``."""
-    out = [_parse(p) for p in sorted(Path(folder).glob("*.yaml"))]
+def load_chain_templates(names: list[str] | None = None, folder: Path | None = None) -> list[ChainTemplate]:
+    """All templates (the shipped ones unless ``folder`` is given; sorted by file name), or those whose
+    chain name or code is in ``names``."""
+    files = sorted(Path(folder).glob("*.yaml")) if folder is not None else [
+        Path(str(f)) for f in resources.data_files(CHAINS, ".yaml")]
+    out = [_parse(p) for p in files]
     if names:
         wanted = set(names)
         unknown = wanted - {t.chain for t in out} - {t.code for t in out}

@@ -12,8 +12,6 @@ import sys
 
 import typer
 
-from matcher.sources.base import SourceError
-
 
 def build_app() -> typer.Typer:
     app = typer.Typer(
@@ -36,10 +34,21 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean bad input or a bad setting: one line naming the thing, exit code 2, no traceback."""
+    from matcher.cache import CacheError
+    from matcher.geo import UnknownPlace
+    from matcher.outputs.trips import TripError
+    from matcher.regions.pack import PackError
+    from matcher.sources.base import SourceError
+
+    return (SourceError, CacheError, UnknownPlace, PackError, TripError)
+
+
 def main() -> None:
     app = build_app()
     try:
         app()
-    except SourceError as exc:  # bad input: a clear message naming file/row/column, no traceback
+    except _user_errors() as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -1,4 +1,4 @@
-"""``matcher build``: build the firm master into the work directory and print its summary."""
+"""``matcher build``: build every city-independent stage into the work directory and print a summary."""
 
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ def format_summary(report: dict[str, Any]) -> str:
     lines.append(f"quarantine: {report.get('quarantine_rows', 0)} rows")
     for q in report.get("quarantine_by_reason", []):
         lines.append(f"  {q['rows']:7d}  {q['source']}: {q['reason']}")
-    t = report.get("timing_s", {})
+    t = report.get("seconds", {})
     if t:
-        lines.append(f"build time: {t.get('total')} s wall, {t.get('cpu_total')} s CPU")
+        lines.append("seconds: " + ", ".join(f"{k} {v}" for k, v in t.items()))
     return "\n".join(lines)
 
 
@@ -50,20 +50,14 @@ def register(app: typer.Typer) -> None:
         workdir: Annotated[Path | None, typer.Option(help="work directory (default $MATCHER_WORKDIR, else ./work)")] = None,
         little_giants: Annotated[list[Path] | None, typer.Option("--little-giants", help="MIIT 专精特新小巨人 list (.xlsx/.xls/.csv); repeatable")] = None,
         registry: Annotated[list[Path] | None, typer.Option("--registry", help="企查查/天眼查-style registry export; repeatable")] = None,
+        no_user_files: Annotated[bool, typer.Option("--no-user-files", help="forget the user files recorded in the work directory")] = False,
         force: Annotated[bool, typer.Option(help="rebuild even when artifacts are fresh")] = False,
     ) -> None:
-        """Build the firm master (WORKDIR/firms.parquet, quarantine.parquet), then the chain graph,
-        the regional profiles and the firms' chain positions, and print a summary."""
-        from matcher.firms.master import ensure_firms, load_report
-        from matcher.pipeline import build_all, workdir_from
-        from matcher.sources import data_dir_from
+        """Build the firm master, the chain graph, the firms' chain positions and the national profiles.
+        User files given here are recorded in the work directory and used by every later command."""
+        from matcher.api import build as build_all
 
-        data_dir = data_dir_from(data)
-        wd = workdir_from(workdir)
-        user_files = [("little_giants", p) for p in (little_giants or [])] + [("registry", p) for p in (registry or [])]
-        build_all(data_dir, wd, force=force, user_files=user_files, log=typer.echo)
-        report = load_report(wd)
-        if not report:  # artifacts came from the cache without a report
-            report = {"firms": len(ensure_firms(data_dir, wd, user_files=user_files))}
+        files = [("little_giants", p) for p in (little_giants or [])] + [("registry", p) for p in (registry or [])]
+        user_files = [] if no_user_files else (files or None)
+        report = build_all(data, workdir, user_files=user_files, force=force, log=typer.echo)
         typer.echo(format_summary(report))
-        typer.echo(f"wrote {wd / 'firms.parquet'} and {wd / 'quarantine.parquet'}")

@@ -121,8 +121,8 @@ def manifest_cmd(
 ) -> None:
     """Recompute size and sha256 from a data directory; show the changes, or write them with --write."""
     from matcher.sources.manifest import (
-        DEFAULT_MANIFEST,
         bootstrap_manifest,
+        default_manifest,
         load_manifest,
         refresh_manifest,
         write_manifest,
@@ -132,7 +132,7 @@ def manifest_cmd(
     if not data_dir.is_dir():
         typer.echo(f"error: data directory does not exist: {data_dir}", err=True)
         raise typer.Exit(2)
-    path = manifest or DEFAULT_MANIFEST
+    path = manifest or default_manifest()
     report = refresh_manifest(data_dir, bootstrap_manifest(path))
     for label, items in (
         ("changed", report.changed),

@@ -1,4 +1,4 @@
-"""``matcher bench entry`` and ``matcher model …``: the entry benchmark and the exported entry ranker."""
+"""``matcher model …``: the exported entry ranker."""
 
 from __future__ import annotations
 
@@ -7,46 +7,10 @@ from typing import Annotated
 
 import typer
 
-from matcher.cli.bench import RESULTS_DIR, bench_app
-
 model_app = typer.Typer(help="Trained rankers: rank with the exported champion.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    @bench_app.command("entry")
-    def bench_entry(
-        data: Annotated[Path | None, typer.Option(help="raw data directory (default $MATCHER_DATA)")] = None,
-        workdir: Annotated[Path | None, typer.Option(help="work directory (default ./work); holds mlflow.db")] = None,
-        out: Annotated[Path, typer.Option(help="results folder")] = RESULTS_DIR,
-        models: Annotated[Path, typer.Option(help="folder the champion is exported to (…/entry_ranker)")] = Path("models"),
-        n_boot: Annotated[int, typer.Option(help="bootstrap replicates over cities")] = 1000,
-        seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
-        variants: Annotated[bool, typer.Option(help="also run the Shenwan level-2/3 variants")] = True,
-        track: Annotated[bool, typer.Option(help="log the run to MLflow and register the champion")] = True,
-    ) -> None:
-        """Entry benchmark: every ranker, main window and back-test, with bootstrap CIs over cities."""
-        from matcher.model.evaluate import write_entry_benchmark
-        from matcher.pipeline import workdir_from
-        from matcher.sources import data_dir_from
-
-        report = write_entry_benchmark(
-            data_dir_from(data),
-            workdir_from(workdir),
-            out_dir=out,
-            models_dir=models,
-            n_boot=n_boot,
-            seed=seed,
-            variants=("sw2", "sw3") if variants else (),
-            track=track,
-        )
-        for wname, h in report["headline"].items():
-            typer.echo(
-                f"{wname:9s} learned AP {h['learned']:.3f} vs {h['baseline']} {h['baseline_value']:.3f}: "
-                f"{h['average_precision']:+.3f} [{h['average_precision_ci'][0]:+.3f}, {h['average_precision_ci'][1]:+.3f}] "
-                f"{h['verdict']}"
-            )
-        typer.echo(f"wrote {out / 'entry.json'} and {out / 'entry.md'}")
-
     @model_app.command("entry-rank")
     def entry_rank(
         city: Annotated[str, typer.Option(help="prefecture city as in stock_company, e.g. 秦皇岛市")],
@@ -59,7 +23,7 @@ def register(app: typer.Typer) -> None:
         from matcher.model.card import load_exported
         from matcher.model.cells import candidate_cells, city_coordinates, load_entry_firms
         from matcher.model.features import cell_features
-        from matcher.sources import data_dir_from
+        from matcher.sources.base import data_dir_from
 
         data_dir = data_dir_from(data)
         firms = load_entry_firms(data_dir)

@@ -1,5 +1,5 @@
 """``matcher navmap``: the investment navigation map (招商导航图) of a city — a thin call of
-:func:`matcher.outputs.navmap.build_navmap` and :func:`matcher.outputs.navmap.write_navmap`."""
+:func:`matcher.api.navmap` and :func:`matcher.api.write_navmap`."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ def register(app: typer.Typer) -> None:
         registry: Annotated[Path | None, typer.Option(help="企查查/天眼查-style registry export (user file)")] = None,
     ) -> None:
         """Build the navigation map: whom to approach, where they are, where each should land."""
-        from matcher.outputs.navmap import NavmapOptions, build_navmap, write_navmap
+        from matcher.api import navmap as build_navmap
+        from matcher.api import write_navmap
+        from matcher.outputs.navmap import NavmapOptions
 
         user_files: list[tuple[str, Path]] = []
         if little_giants:
@@ -56,7 +58,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(str(exc)) from None
         t0 = time.perf_counter()
         try:
-            nav = build_navmap(city, data, workdir, options)
+            nav = build_navmap(city, options, data, workdir)
         except (LookupError, ValueError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None

@@ -1,6 +1,6 @@
 """``matcher trip``: an outbound visit itinerary (出访行程) — Excel, Markdown and JSON.
 
-Thin over :func:`matcher.outputs.trips.build_trip`; an infeasible or ill-posed request (unknown city,
+Thin over :func:`matcher.api.plan_trip`; an infeasible or ill-posed request (unknown city,
 too many must-visits for the days, no targets) prints the planner's error and exits with code 2.
 """
 
@@ -49,7 +49,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan visits to the best-ranked target firms of CITIES (or a REGION) from CITY and back:
         route, day-by-day schedule within capacity, reasons, backups → trip.xlsx, trip.md, trip.json."""
-        from matcher.outputs.trips import TripError, build_trip, write_trip
+        from matcher.api import plan_trip, write_trip
+        from matcher.outputs.trips import TripError
 
         try:
             first: date | None = datetime.strptime(start, "%Y-%m-%d").date() if start else None
@@ -62,7 +63,7 @@ def register(app: typer.Typer) -> None:
                 visit_hours=visit_hours, local_transfer_hours=transfer_hours, day_hours=day_hours, visit_window_hours=visit_window,
                 day_start_hour=day_start, visits_per_day=visits_per_day, backups_per_city=backups,
             )
-            plan = build_trip(city, cities=_split(cities), region=region, days=days, data_dir=data, workdir=workdir,
+            plan = plan_trip(city, cities=_split(cities), region=region, days=days, data_dir=data, workdir=workdir,
                               assumptions=assumptions, must_visit=_split(must_visit), start=first,
                               max_per_city=max_per_city)
         except TripError as exc:

@@ -25,17 +25,27 @@ Everything refused lands in one quarantine frame (loaders' quarantines + the mas
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from matcher import geo
 from matcher.firms import names, resolve
+from matcher.firms.locate import (
+    GEO_COLUMNS,
+    LEVEL_RANK,
+    address_evidence,
+    first_col,
+    geo_frame,
+    geocode_listed,
+    user_geo,
+)
 from matcher.firms.schema import FIRM_COLUMNS, conform
 from matcher.sources.base import (
     QUARANTINE_COLUMNS,
@@ -67,7 +77,6 @@ FORTUNE_THRESHOLD = 0.85
 #: scores 0.76, Huasun vs Huasu Holdings 0.86): only near-identical names in a compatible city link
 UNICORN_LISTED_THRESHOLD = 0.90
 MASTER_SOURCE = "firm_master"
-GEO_COLUMNS = ["province_code", "city_code", "county_code", "province", "city", "county", "geo_level", "lon", "lat"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -262,81 +271,6 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
 
 
 # ----------------------------------------------------------------------------------------------
-# geocoding (through matcher.firms.geo)
-
-
-def _empty_geo(index: pd.Index) -> pd.DataFrame:
-    out = pd.DataFrame(index=index)
-    for c in GEO_COLUMNS:
-        out[c] = pd.Series(np.nan if c in ("lon", "lat") else None, index=index, dtype="float64" if c in ("lon", "lat") else "object")
-    out["geo_level"] = "none"
-    return out
-
-
-def _geo_frame(result: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
-    out = _empty_geo(index)
-    if result is None or len(result) == 0:
-        return out
-    result = result.set_axis(index) if len(result) == len(index) else result.reindex(index)
-    for c in GEO_COLUMNS:
-        if c in result.columns:
-            vals = result[c]
-            out[c] = pd.to_numeric(vals, errors="coerce").astype("float64").to_numpy() if c in ("lon", "lat") else vals.astype("object").to_numpy()
-    level = out["geo_level"].astype("object")
-    out["geo_level"] = level.where(level.notna(), "none")
-    return out
-
-
-def geocode_listed(df: pd.DataFrame, data_dir: Path) -> pd.DataFrame:
-    """Geo columns for listed firms, in the order of trust; adds ``geo_source``."""
-    from matcher.firms import geo
-
-    out = _empty_geo(df.index)
-    out["geo_source"] = None
-
-    def better(cand: pd.DataFrame, source: str, mask: pd.Series) -> None:
-        rank = {"county": 3, "city": 2, "province": 1, "none": 0}
-        cand = cand.reindex(out.index)
-        mask = mask.reindex(out.index, fill_value=False)
-        cur = out["geo_level"].map(rank).fillna(0)
-        new = cand["geo_level"].map(rank).fillna(0)
-        take = mask & (new > cur)
-        for c in GEO_COLUMNS:
-            out.loc[take, c] = cand.loc[take, c]
-        out.loc[take, "geo_source"] = source
-
-    # 1. SZSE registered address (with the list's own province/city as context)
-    m = df["sz_reg_address"].notna()
-    if m.any():
-        sub = df[m]
-        g = geo.geocode_addresses(sub["sz_reg_address"], city_hint=sub["sz_city"], data_dir=data_dir)
-        better(_geo_frame(g, sub.index), "szse_address", m)
-    # Tushare city (needed to vet the 2015 address)
-    m = df["ts_city"].notna() | df["ts_province"].notna() | df["area"].notna()
-    ts = _empty_geo(df.index)
-    if m.any():
-        sub = df[m]
-        prov = sub["ts_province"].fillna(sub["area"])
-        names_ = sub["ts_city"].where(sub["ts_city"].notna(), None).astype("object")
-        ts = _geo_frame(geo.geocode_city_names(names_, province_hint=prov, data_dir=data_dir), sub.index).reindex(df.index)
-        ts["geo_level"] = ts["geo_level"].fillna("none")
-    # 2. 2015 registered address, only when it lies in the current city (or province if no city)
-    m = df["g15_reg_address"].notna() & df["g15_fits"] & ~df["g15_has_mojibake"].fillna(False).astype(bool)
-    if m.any():
-        sub = df[m]
-        g = _geo_frame(geo.geocode_addresses(sub["g15_reg_address"], data_dir=data_dir), sub.index)
-        cur_city = ts.loc[sub.index, "city_code"]
-        cur_prov = ts.loc[sub.index, "province_code"]
-        agree = (cur_city.isna() | (g["city_code"] == cur_city)) & (cur_prov.isna() | (g["province_code"] == cur_prov))
-        agree = agree & (cur_city.notna() | cur_prov.notna())
-        better(g, "geo2015_address", agree.reindex(df.index, fill_value=False))
-    # 3. Tushare city / province
-    better(ts, "tushare_city", pd.Series(True, index=df.index))
-    out.loc[out["geo_source"].eq("tushare_city") & out["geo_level"].eq("province"), "geo_source"] = "tushare_province"
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
 # unicorns
 
 
@@ -350,14 +284,12 @@ def _slug(url: object, name: object) -> str:
 
 def chinese_unicorns(res: dict[str, LoadResult], data_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Chinese unicorns of CB Insights 2024 and Maven 2022, one row per firm (CB ⋈ Maven by name)."""
-    from matcher.firms import geo
-
     cb = res["unicorns.cbinsights"].frame
     mv = res["unicorns.maven"].frame
     cb = cb[cb["country"].eq("China")].reset_index(drop=True)
     mv = mv[mv["country"].eq("China")].reset_index(drop=True)
-    cbg = _geo_frame(geo.geocode_english_cities(cb["city"], country=cb["country"], data_dir=data_dir), cb.index)
-    mvg = _geo_frame(geo.geocode_english_cities(mv["city"], country=mv["country"], data_dir=data_dir), mv.index)
+    cbg = geo_frame(geo.geocode_english_cities(cb["city"], country=cb["country"], data_dir=data_dir), cb.index)
+    mvg = geo_frame(geo.geocode_english_cities(mv["city"], country=mv["country"], data_dir=data_dir), mv.index)
     left = pd.DataFrame({"rec_id": "cb:" + cb.index.astype(str), "name_en": cb["name"], "city": cbg["city_code"], "province": cbg["province_code"], "source": "cb"})
     right = pd.DataFrame({"rec_id": "mv:" + mv.index.astype(str), "name_en": mv["name"], "city": mvg["city_code"], "province": mvg["province_code"], "source": "mv"})
     links = resolve.link(left, right, NAME_THRESHOLD, exact_keys=(), use_chinese=False)
@@ -420,6 +352,38 @@ def listed_name_records(listed: pd.DataFrame) -> pd.DataFrame:
         for k, v in enumerate(dict.fromkeys(variants)):
             rows.append({"rec_id": f"{fid}#{k}", "firm_id": fid, "legal_name": v, "short_name": short})
     return pd.DataFrame(rows)
+
+
+def match_names(queries: list[str], firms: pd.DataFrame, *, threshold: float | None = None, candidates: int = 3
+                ) -> pd.DataFrame:
+    """Names typed by a person (a lead, a search box) → firms of the master, by the project's entity
+    resolution (blocking, then rapidfuzz scores of legal, former and short names): one row per query
+    and candidate (best first, at most ``candidates``) with query, rank, firm_id, name, legal_name,
+    score, linked (score ≥ ``threshold``, default :data:`NAME_THRESHOLD`). A query with no candidate
+    gets one row with a null firm_id."""
+    threshold = NAME_THRESHOLD if threshold is None else threshold
+    left = pd.DataFrame({"rec_id": [f"q{i}" for i in range(len(queries))], "legal_name": queries, "short_name": queries})
+    right = listed_name_records(firms)
+    firm_of = dict(zip(right["rec_id"], right["firm_id"], strict=True))
+    lp, rp = resolve.prepare(left), resolve.prepare(right.drop(columns="firm_id"))
+    scored = resolve.score_pairs(resolve.candidate_pairs(lp, rp), lp, rp)
+    scored["firm_id"] = scored["right_id"].map(firm_of)
+    scored = (scored.sort_values(["left_id", "score", "firm_id"], ascending=[True, False, True], kind="stable")
+              .drop_duplicates(["left_id", "firm_id"]))
+    scored["rank"] = scored.groupby("left_id").cumcount() + 1
+    scored = scored[scored["rank"] <= candidates]
+    info = firms.drop_duplicates("firm_id").set_index("firm_id")
+    rows = []
+    for i, q in enumerate(queries):
+        hits = scored[scored["left_id"] == f"q{i}"]
+        if hits.empty:
+            rows.append({"query": q, "rank": 1, "firm_id": None, "name": None, "legal_name": None, "score": 0.0,
+                         "linked": False})
+        for h in hits.itertuples(index=False):
+            rows.append({"query": q, "rank": int(h.rank), "firm_id": h.firm_id, "name": info.at[h.firm_id, "name"],
+                         "legal_name": info.at[h.firm_id, "legal_name"], "score": round(float(h.score), 4),
+                         "linked": bool(h.score >= threshold)})
+    return pd.DataFrame(rows, columns=["query", "rank", "firm_id", "name", "legal_name", "score", "linked"])
 
 
 def link_fortune_years(fortune: pd.DataFrame, listed: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:
@@ -486,13 +450,6 @@ def fortune_best_rank(per_year: pd.DataFrame) -> pd.Series:
 # user files (little giants, registry exports)
 
 
-def _first_col(frame: pd.DataFrame, candidates: Sequence[str]) -> pd.Series:
-    for c in candidates:
-        if c in frame.columns:
-            return frame[c]
-    return pd.Series(pd.NA, index=frame.index, dtype="object")
-
-
 def load_user_file(kind: str, path: Path) -> LoadResult:
     """Load one user file: ``little_giants`` (MIIT list) or ``registry`` (企查查/天眼查-style export)."""
     if kind == "little_giants":
@@ -506,50 +463,9 @@ def load_user_file(kind: str, path: Path) -> LoadResult:
     raise ValueError(f"unknown user-file kind {kind!r} (little_giants or registry)")
 
 
-_LEVEL_RANK = {"county": 3, "city": 2, "province": 1, "none": 0}
-
-
-def _user_geo(kind: str, fr: pd.DataFrame, legal: pd.Series, data_dir: Path) -> tuple[pd.DataFrame, pd.Series]:
-    """Geo columns of user-file rows: registered address, else the file's province/city, else a
-    region named in the firm name (秦皇岛甲乙有限公司 → 秦皇岛市) when it agrees with the province."""
-    from matcher.firms import geo
-
-    address = _first_col(fr, ("reg_address", "address", "注册地址"))
-    prov = _first_col(fr, ("province", "省份"))
-    city = _first_col(fr, ("city", "城市"))
-    g = _geo_frame(None, fr.index)
-    src = pd.Series(None, index=fr.index, dtype="object")
-
-    def take_better(cand: pd.DataFrame, label: str, allowed: pd.Series | None = None) -> None:
-        better = cand["geo_level"].map(_LEVEL_RANK).fillna(0) > g["geo_level"].map(_LEVEL_RANK).fillna(0)
-        if allowed is not None:
-            better &= allowed
-        for c in GEO_COLUMNS:
-            g.loc[better, c] = cand.loc[better, c]
-        src[better] = label
-
-    if address.notna().any():
-        take_better(_geo_frame(geo.geocode_addresses(address, city_hint=city, data_dir=data_dir), fr.index), f"{kind}_address")
-    if (prov.notna() | city.notna()).any():
-        take_better(_geo_frame(geo.geocode_city_names(city.astype("object"), province_hint=prov, data_dir=data_dir), fr.index), f"{kind}_city")
-    region = pd.Series([_name_region(v) for v in legal], index=legal.index, dtype="object")
-    if region.notna().any():
-        gr = _geo_frame(geo.geocode_city_names(region.astype("object"), province_hint=prov, data_dir=data_dir), fr.index)
-        same_prov = g["province_code"].isna() | (gr["province_code"] == g["province_code"]).fillna(False)
-        take_better(gr, f"{kind}_name_region", same_prov.astype(bool))
-    return g, src
-
-
-def _name_region(legal: Any) -> str | None:
-    """The first region a firm name carries (秦皇岛甲乙有限公司 → 秦皇岛), or None."""
-    if not _nonnull(legal):
-        return None
-    found = names.strip_region(names.strip_legal_form(str(legal)))[1]
-    return found[0] if found else None
-
 
 def user_firms(
-    kind: str, res: LoadResult, known: pd.DataFrame, data_dir: Path
+    kind: str, res: LoadResult, known: pd.DataFrame, data_dir: Path, evidence: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Firms of a user file, resolved against the ``known`` firms (listed firms and the user-file
     firms added before): credit code first, then name with location evidence.
@@ -558,9 +474,9 @@ def user_firms(
     ``firm_id``, the user file's ``source``, the flag it sets and what the user row knows (geo,
     capital, setup date), so that a registry export can complete a little giant and vice versa."""
     fr = res.frame.reset_index(drop=True)
-    legal = _first_col(fr, ("legal_name", "company_name", "name", "企业名称"))
-    uscc = _first_col(fr, ("uscc", "credit_code", "unified_social_credit_code", "统一社会信用代码"))
-    g, geo_source = _user_geo(kind, fr, legal, data_dir)
+    legal = first_col(fr, ("legal_name", "company_name", "name", "企业名称"))
+    uscc = first_col(fr, ("uscc", "credit_code", "unified_social_credit_code", "统一社会信用代码"))
+    g, geo_source = user_geo(kind, fr, legal, data_dir, evidence)
     left = pd.DataFrame({"rec_id": "u:" + fr.index.astype(str), "legal_name": legal, "uscc": uscc,
                          "city": g["city_code"], "province": g["province_code"]})
     right = listed_name_records(known)
@@ -582,7 +498,7 @@ def user_firms(
     attrs = pd.concat([attrs, g[GEO_COLUMNS], geo_source.rename("geo_source")], axis=1)
     for col, cands in (("setup_date", ("setup_date", "成立日期")), ("reg_capital_wan", ("reg_capital_wan",)),
                        ("name_en", ("name_en",))):
-        vals = _first_col(fr, cands)
+        vals = first_col(fr, cands)
         if vals.notna().any():
             attrs[col] = vals
     updates = attrs[is_match].assign(
@@ -616,7 +532,7 @@ def apply_user_updates(firms: pd.DataFrame, updates: pd.DataFrame) -> pd.DataFra
         for col in ("uscc", "setup_date", "reg_capital_wan", "name_en", "legal_name"):
             if col in u.index and col in out.columns and not _nonnull(out.at[fid, col]) and _nonnull(u[col]):
                 out.at[fid, col] = u[col]
-        if _LEVEL_RANK.get(str(u["geo_level"]), 0) > _LEVEL_RANK.get(str(out.at[fid, "geo_level"]), 0):
+        if LEVEL_RANK.get(str(u["geo_level"]), 0) > LEVEL_RANK.get(str(out.at[fid, "geo_level"]), 0):
             for col in [*GEO_COLUMNS, "geo_source"]:
                 out.at[fid, col] = u[col]
     return out.reset_index()
@@ -626,10 +542,20 @@ def apply_user_updates(firms: pd.DataFrame, updates: pd.DataFrame) -> pd.DataFra
 # the master
 
 
-def build_firm_master(
-    data_dir: Path, user_files: Iterable[tuple[str, Path]] = ()
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Assemble the firm master: (firms in FIRM_COLUMNS, quarantine, report).
+@dataclass
+class FirmMaster:
+    """The firm stage's result: the firms (:data:`FIRM_COLUMNS`), every refused row with its reason,
+    the build report (counts by source, links, timings) and the address rules the geocoder used
+    (:func:`matcher.firms.locate.address_evidence`), which later stages reuse for their own addresses."""
+
+    firms: pd.DataFrame
+    quarantine: pd.DataFrame
+    report: dict[str, Any]
+    address_rules: pd.DataFrame
+
+
+def build_firm_master(data_dir: Path, user_files: Iterable[tuple[str, Path]] = ()) -> FirmMaster:
+    """Assemble the firm master from the raw data directory and the user's files.
 
     ``user_files`` are ``(kind, path)`` pairs, kind ``little_giants`` or ``registry``."""
     t0, c0 = time.perf_counter(), time.process_time()
@@ -640,7 +566,8 @@ def build_firm_master(
 
     listed, refused, counts = assemble_listed(res)
     report["listed"] = counts
-    geo_cols = geocode_listed(listed, data_dir)
+    _, rules = address_evidence(res["exchanges.szse"].frame, res["listed_geo_2015"].frame, data_dir)
+    geo_cols = geocode_listed(listed, data_dir, rules)
     listed = pd.concat([listed.drop(columns=[c for c in GEO_COLUMNS if c in listed.columns]), geo_cols], axis=1)
     listed["name_norm"] = [
         names.normalize_name(lg) if _nonnull(lg) else (names.normalize_short_name(sn) if _nonnull(sn) else None)
@@ -681,7 +608,7 @@ def build_firm_master(
         ures = load_user_file(kind, Path(path))
         user_q.append(ures.quarantine)
         known = pd.concat([listed, others], ignore_index=True) if len(others) else listed
-        new, updates, ucount = user_firms(kind, ures, known, data_dir)
+        new, updates, ucount = user_firms(kind, ures, known, data_dir, rules)
         to_listed = updates["firm_id"].astype(str).str.startswith("S:")
         listed = apply_user_updates(listed, updates[to_listed])
         if len(others):
@@ -704,7 +631,7 @@ def build_firm_master(
         "unicorns_fortune_links": round(t_link - t_listed, 2), "total": round(time.perf_counter() - t0, 2),
         "cpu_total": round(time.process_time() - c0, 2),  # wall time inflates on a shared machine; CPU does not
     }
-    return firms, quarantine, report
+    return FirmMaster(firms, quarantine, report, rules)
 
 
 def _merge_duplicate_ids(firms: pd.DataFrame) -> pd.DataFrame:
@@ -759,56 +686,6 @@ def summarise(firms: pd.DataFrame, quarantine: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-# ----------------------------------------------------------------------------------------------
-# cached build
-
-
-def master_input_files(data_dir: Path) -> list[Path]:
-    files: list[Path] = []
-    for folder in MASTER_FOLDERS:
-        d = Path(data_dir) / folder
-        if d.is_dir():
-            files += [p for p in sorted(d.rglob("*")) if p.is_file()]
-    return files
-
-
-def _normalise_user_files(user_files: Iterable[tuple[str, Path] | Path | str]) -> list[tuple[str, Path]]:
-    out = []
-    for item in user_files:
-        if isinstance(item, tuple):
-            out.append((str(item[0]), Path(item[1])))
-        else:
-            raise ValueError(f"user file {item!r}: pass (kind, path) with kind little_giants or registry")
-    return out
-
-
-def ensure_firms(
-    data_dir: Path, workdir: Path, force: bool = False, user_files: Iterable[tuple[str, Path]] = ()
-) -> pd.DataFrame:
-    """The firm master from ``WORKDIR/firms.parquet`` when fresh, else built (with ``quarantine.parquet``
-    and ``firms_report.json``)."""
-    from matcher.pipeline import cached_frames, code_fingerprint, fingerprint
-
-    data_dir, workdir = Path(data_dir), Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    uf = _normalise_user_files(user_files)
-    fp = fingerprint(master_input_files(data_dir) + [p for _, p in uf], code=code_fingerprint("firms"), user_files=[(k, str(p)) for k, p in uf])
-
-    def build() -> dict[str, pd.DataFrame]:
-        firms, quarantine, report = build_firm_master(data_dir, uf)
-        (workdir / "firms_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-        return {"firms": firms, "quarantine": quarantine}
-
-    frames = cached_frames(workdir, "firms", fp, build, force=force)
-    return frames["firms"]
-
-
-def load_report(workdir: Path) -> dict[str, Any]:
-    """The report written by the last build (``WORKDIR/firms_report.json``)."""
-    p = Path(workdir) / "firms_report.json"
-    return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
-
-
 __all__ = [
-    "FIRM_COLUMNS", "build_firm_master", "ensure_firms", "link_fortune", "load_report", "summarise",
+    "FIRM_COLUMNS", "FirmMaster", "MASTER_FOLDERS", "build_firm_master", "link_fortune", "match_names", "summarise",
 ]

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from matcher import geo
+
 #: Columns of the firm table used by the model stage.
 FIRM_TABLE_COLUMNS = ["ts_code", "short_name", "province", "city", "industry", "list_date"]
 
@@ -151,62 +153,12 @@ def entry_cells(firms: pd.DataFrame, window: Window) -> pd.DataFrame:
 
 
 def city_coordinates(cities: pd.DataFrame, data_dir: Path | None = None) -> pd.DataFrame:
-    """Centroid lon/lat for (province, city) units: columns province, city, lon, lat (NaN when unknown).
-
-    With ``data_dir``, the geo stage's :func:`matcher.firms.geo.geocode_city_names` places the names;
-    otherwise (or when it fails) the adcode table shipped inside the ``cpca`` package is read directly
-    (prefecture rows, then province rows for the municipalities, then county rows for
-    province-administered county-level cities). Both give the same points for the units of the
-    Tushare firm table; 可克达拉市 and 双河市 (created after cpca's table) have none in either.
-    """
+    """Centroid lon/lat for (province, city) units: columns province, city, lon, lat (NaN when unknown),
+    by the one place-name resolver (:func:`matcher.geo.geocode_city_names`; ``data_dir`` defaults to
+    ``$MATCHER_DATA``). A name it cannot place gets NaN, never a guess."""
     units = cities[["province", "city"]].drop_duplicates().reset_index(drop=True)
-    if data_dir is not None:
-        try:
-            from matcher.firms.geo import geocode_city_names
-
-            placed = geocode_city_names(units["city"], units["province"], data_dir=data_dir)
-            return units.assign(
-                lon=pd.to_numeric(placed["lon"], errors="coerce").astype("float64").to_numpy(),
-                lat=pd.to_numeric(placed["lat"], errors="coerce").astype("float64").to_numpy(),
-            )
-        except Exception:  # noqa: BLE001 - the geo stage is optional here; fall back to cpca's table
-            pass
-    table = _cpca_table()
-    lon, lat = [], []
-    for prov, city in zip(units["province"], units["city"], strict=True):
-        hit = _lookup(table, str(prov or ""), str(city))
-        lon.append(hit[0])
-        lat.append(hit[1])
-    return units.assign(lon=pd.Series(lon, dtype="float64"), lat=pd.Series(lat, dtype="float64"))
-
-
-def _cpca_table() -> pd.DataFrame:
-    import importlib.resources
-
-    path = importlib.resources.files("cpca") / "resources" / "adcodes.csv"
-    with path.open(encoding="utf-8") as fh:
-        table = pd.read_csv(fh, dtype={"adcode": str})
-    code = table["adcode"].str.ljust(12, "0")
-    table["prov2"] = code.str.slice(0, 2)
-    table["level"] = "county"
-    table.loc[code.str.slice(4).eq("0" * 8), "level"] = "prefecture"
-    table.loc[code.str.slice(2).eq("0" * 10), "level"] = "province"
-    return table
-
-
-def _lookup(table: pd.DataFrame, province: str, city: str) -> tuple[float, float]:
-    provinces = table[table["level"] == "province"]
-    prov_rows = provinces[provinces["name"].str.startswith(province[:2])] if province else provinces.iloc[0:0]
-    prov2 = set(prov_rows["prov2"])
-    short = city.removesuffix("市")
-    for level in ("prefecture", "province", "county"):
-        rows = table[table["level"] == level]
-        if prov2:
-            rows = rows[rows["prov2"].isin(prov2)]
-        exact = rows[rows["name"] == city]
-        if exact.empty and len(short) >= 2:
-            exact = rows[rows["name"].str.startswith(short)]
-        if not exact.empty:
-            row = exact.iloc[0]
-            return float(row["longitude"]), float(row["latitude"])
-    return float("nan"), float("nan")
+    placed = geo.geocode_city_names(units["city"], units["province"], data_dir=data_dir)
+    return units.assign(
+        lon=pd.to_numeric(placed["lon"], errors="coerce").astype("float64").to_numpy(),
+        lat=pd.to_numeric(placed["lat"], errors="coerce").astype("float64").to_numpy(),
+    )

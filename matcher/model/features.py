@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from matcher import geo, relatedness
 from matcher.model.cells import CELL_KEYS, before, city_coordinates
 
 FEATURE_COLUMNS = [
@@ -160,13 +161,6 @@ def _long(mat: pd.DataFrame, name: str) -> pd.DataFrame:
     return out
 
 
-def _haversine_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lon_r, lat_r = np.radians(lon), np.radians(lat)
-    dlon = lon_r[:, None] - lon_r[None, :]
-    dlat = lat_r[:, None] - lat_r[None, :]
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat_r[:, None]) * np.cos(lat_r[None, :]) * np.sin(dlon / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
 
 def _spatial(
     counts: pd.DataFrame, cities: pd.DataFrame, s: FeatureSettings, coords: pd.DataFrame | None
@@ -176,7 +170,8 @@ def _spatial(
     # units without coordinates sit at their province's mean centroid (none when the province has none)
     for col in ("lon", "lat"):
         xy[col] = xy[col].fillna(xy.groupby("province")[col].transform("mean"))
-    dist = _haversine_km(xy["lon"].to_numpy(float), xy["lat"].to_numpy(float))
+    lon, lat = xy["lon"].to_numpy(float), xy["lat"].to_numpy(float)
+    dist = geo.haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
     dist = np.where(np.isnan(dist), np.inf, dist)
     np.fill_diagonal(dist, np.inf)
     n = len(cities)
@@ -196,29 +191,11 @@ def _spatial(
 
 
 def _relatedness(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Hidalgo et al. (2007) density and proximity-weighted related firm counts, per city × industry.
-
-    RCA_ci = (n_ci / n_c) / (n_i / n); M = RCA ≥ 1; proximity φ_ij = Σ_c M_ci M_cj / max(k_i, k_j);
-    density_ci = Σ_{j≠i} φ_ij M_cj / Σ_{j≠i} φ_ij; related_ci = Σ_{j≠i} φ_ij n_cj.
-    """
-    m = counts.to_numpy()
-    total = m.sum()
-    city_tot = m.sum(axis=1, keepdims=True)
-    ind_tot = m.sum(axis=0, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rca = np.where((city_tot > 0) & (ind_tot > 0), (m / city_tot) / (ind_tot / max(total, 1)), 0.0)
-    mcp = (rca >= 1).astype(float)
-    co = mcp.T @ mcp
-    ubiq = np.diag(co).copy()
-    denom = np.maximum.outer(ubiq, ubiq)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        phi = np.where(denom > 0, co / denom, 0.0)
-    np.fill_diagonal(phi, 0.0)
-    phi_sum = phi.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        density = np.where(phi_sum > 0, (mcp @ phi) / phi_sum, 0.0)
-    related = m @ phi
-    return (
-        pd.DataFrame(density, index=counts.index, columns=counts.columns),
-        pd.DataFrame(related, index=counts.index, columns=counts.columns),
-    )
+    """Hidalgo et al. (2007) density (:func:`matcher.relatedness.density_from_counts`, cities as the
+    reference) and proximity-weighted related firm counts ``related_ci = Σ_{j≠i} φ_ij n_cj``, per city ×
+    industry."""
+    density, phi = relatedness.density_from_counts(counts)
+    w = phi.to_numpy(dtype="float64").copy()
+    np.fill_diagonal(w, 0.0)
+    related = counts.to_numpy(dtype="float64") @ w
+    return density, pd.DataFrame(related, index=counts.index, columns=counts.columns)

@@ -23,12 +23,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from matcher import geo
+from matcher.chain.analysis import product_matches
+from matcher.chain.positions import primary_positions
+from matcher.chain.templates import ChainTemplate
+from matcher.model.choice import fit_conditional_logit, standardise
 from matcher.model.pairs import (
     FEATURES,
     FirmArrays,
@@ -43,8 +49,10 @@ from matcher.model.pairs import (
     to_level,
     travel_hours,
 )
-from matcher.model.rank import Ranker, register_reason
+from matcher.model.rank import REASON_TEXT, Ranker
+from matcher.regions import city_units
 from matcher.regions.pack import CityPack
+from matcher.regions.units import resolve_city
 
 #: Conditional-logit weights fitted on the relocation benchmark (all movers, l2 = 1), raw feature scales.
 RELOCATION_WEIGHTS: dict[str, float] = {
@@ -91,7 +99,8 @@ EVIDENCE_WEIGHTS: dict[str, float] = {
 DEFAULT_WEIGHTS: dict[str, float] = {f: RELOCATION_WEIGHTS.get(f, EVIDENCE_WEIGHTS.get(f, 0.0)) for f in FEATURES}
 WEIGHT_SOURCE: dict[str, str] = {f: ("fitted:relocation" if f in RELOCATION_WEIGHTS else "evidence") for f in FEATURES}
 
-for _f, _t in {
+#: Chinese reason templates of the pair features (on top of the entry task's), used by this ranker only
+PAIR_REASONS: dict[str, str] = {
     "chain_customers": "本地有其下游客户（链上加权{v:.2f}）",
     "chain_suppliers": "本地有其上游供应商（链上加权{v:.2f}）",
     "rca": "本地该行业比较优势（log RCA {v:.2f}）",
@@ -108,8 +117,7 @@ for _f, _t in {
     "fortune500": "财富中国500强",
     "size_x_unit_size": "大企业偏好大城市",
     "log_distance": "距离（log公里{v:.2f}）",
-}.items():
-    register_reason(_f, _t)
+}
 
 
 #: grid features that are NaN where a firm has no coordinates
@@ -129,6 +137,7 @@ class FirmCountyRanker(Ranker):
     """
 
     name = "firm_county"
+    reason_templates = {**REASON_TEXT, **PAIR_REASONS}
 
     def __init__(
         self,
@@ -147,8 +156,6 @@ class FirmCountyRanker(Ranker):
         return list((self.weights if self.weights is not None else DEFAULT_WEIGHTS).keys())
 
     def fit(self, X: pd.DataFrame, y: Sequence[float] | np.ndarray | None = None) -> FirmCountyRanker:
-        from matcher.model.relocation import fit_conditional_logit, standardise
-
         self._check(X)
         w = dict(self.weights if self.weights is not None else DEFAULT_WEIGHTS)
         source = {f: (WEIGHT_SOURCE.get(f, "evidence") if self.weights is None else "given") for f in w}
@@ -264,55 +271,29 @@ class FirmCountyRanker(Ranker):
 # --------------------------------------------------------------------------------------------------
 def national_counties(data_dir: Path) -> pd.DataFrame:
     """Every mainland county-level unit with a point: county_code, name, city_code, province_code, lon, lat."""
-    from matcher.model.relocation import load_county_points
-
-    c = load_county_points(data_dir)
+    c = geo.county_points(data_dir)
     return pd.DataFrame({
         "county_code": c["county_code"], "name": c["county_name"], "city_code": c["city_code"],
         "province_code": c["province_code"], "lon": c["lon"], "lat": c["lat"],
     })
 
 
-def city_units_for(city: str, data_dir: Path, national: pd.DataFrame) -> tuple[pd.DataFrame, CityPack | None]:
+def city_units_for(city: str, data_dir: Path, pack: CityPack | None) -> pd.DataFrame:
     """The city's county-level units with points (:func:`matcher.regions.city_units`: division table,
-    overlaid with the city pack's points for functional zones) and the pack (None when there is none)."""
-    from matcher.regions import city_units, load_city_pack
-
-    pack = load_city_pack(city)
+    overlaid with the city pack's points for functional zones): county_code, name, lon, lat, city_code,
+    province_code."""
     u = city_units(city, data_dir, pack)
+    code, _ = resolve_city(city, data_dir, pack)
     units = pd.DataFrame({
         "county_code": u["county_code"].astype("string"),
         "name": u["county_name"].astype("string"),
         "lon": pd.to_numeric(u["lon"], errors="coerce"),
         "lat": pd.to_numeric(u["lat"], errors="coerce"),
     })
-    code = pack.city_code if pack is not None else str(units["county_code"].iloc[0])[:4] + "00"
     units["city_code"] = code
     units["province_code"] = code[:2] + "0000"
     units = units.astype({"county_code": "string", "name": "string", "city_code": "string", "province_code": "string"})
-    return units.reset_index(drop=True), pack
-
-
-def supply_edges(data_dir: Path, workdir: Path) -> pd.DataFrame:
-    """Industry supply edges ``from_sw, to_sw, weight``: the chain stage's when it is available, else the
-    chain KG's co-occurrence "upstream industry" map (``chainkg.industry_up``: up → industry, count)."""
-    try:
-        from matcher.chain import ensure_chain, industry_supply_edges
-    except ImportError:
-        return cooccurrence_edges(data_dir)
-    edges = industry_supply_edges(ensure_chain(data_dir, workdir), level=2)
-    return edges[["from_sw", "to_sw", "weight"]]
-
-
-def cooccurrence_edges(data_dir: Path) -> pd.DataFrame:
-    """The chain KG's co-occurrence "upstream industry" map as edges ``from_sw`` (up) → ``to_sw``, weight = count.
-
-    Cheap (one small file) — the fallback when the chain stage is unavailable, and a fast input for tests.
-    """
-    from matcher.sources.chainkg import load_industry_up
-
-    up = load_industry_up(Path(data_dir)).frame
-    return pd.DataFrame({"from_sw": up["up_code"], "to_sw": up["industry_code"], "weight": pd.to_numeric(up["count"], errors="coerce")})
+    return units.reset_index(drop=True)
 
 
 def industry_names(data_dir: Path) -> dict[str, str]:
@@ -320,20 +301,12 @@ def industry_names(data_dir: Path) -> dict[str, str]:
     from matcher.sources.chainkg import load_industry
 
     ind = load_industry(data_dir).frame
-    col = "name_clean" if "name_clean" in ind.columns else "name"
-    return dict(zip(ind["sw_code"].astype(str), ind[col].astype(str), strict=True))
+    return dict(zip(ind["sw_code"].astype(str), ind["name_clean"].astype(str), strict=True))
 
 
-def product_chain_lookup() -> Callable[[Sequence[str]], list[str]] | None:
+def product_chain_lookup(templates: Sequence[ChainTemplate]) -> Callable[[Sequence[str]], list[str]]:
     """A function products → chain names whose template segments list one of them (suffix match, the
-    chain stage's :func:`~matcher.chain.analysis.product_matches`); None without the chain stage."""
-    try:
-        from matcher.chain import load_chain_templates
-        from matcher.chain.analysis import product_matches
-
-        templates = load_chain_templates()
-    except (ImportError, ValueError, OSError):
-        return None
+    chain stage's :func:`~matcher.chain.analysis.product_matches`)."""
 
     def lookup(products: Sequence[str]) -> list[str]:
         terms = [re.sub(r"\s*[（(].*$", "", str(p)).strip() for p in products]
@@ -344,6 +317,32 @@ def product_chain_lookup() -> Callable[[Sequence[str]], list[str]] | None:
         return sorted({t.chain for t in templates for seg in t.segments if product_matches(ser, seg.products).notna().any()})
 
     return lookup
+
+
+@dataclass
+class CityInputs:
+    """Everything :func:`score_matches` needs about a city besides the firms (:func:`city_inputs`)."""
+
+    city_code: str
+    units: pd.DataFrame  # county_code, name, lon, lat, city_code, province_code
+    national: pd.DataFrame  # every mainland county: county_code, name, city_code, province_code, lon, lat
+    pack: CityPack | None
+    industry_names: dict[str, str]
+    curated: pd.DataFrame  # county_code, kind (exclude/target/anchor), industry, chain, note, source
+    positions: pd.DataFrame  # firm_id, chain, segment, weight (every position; one is chosen per firm)
+    edges: pd.DataFrame  # from_sw, to_sw, weight at Shenwan level 2
+
+
+def city_inputs(city: str, data_dir: Path, pack: CityPack | None, chain: Mapping[str, pd.DataFrame],
+                templates: Sequence[ChainTemplate]) -> CityInputs:
+    """The city's inputs from the division tables, its pack and the chain stage's frames
+    (:func:`matcher.chain.chain_inputs`: ``chain_positions``, ``chain_template_industries``, ``chain_edges``)."""
+    units = city_units_for(city, data_dir, pack)
+    names = industry_names(data_dir)
+    curated = expand_chain_targets(curated_from_pack(pack, names, product_chain_lookup(templates)),
+                                   chain["chain_template_industries"])
+    return CityInputs(str(units["city_code"].iloc[0]), units, national_counties(data_dir), pack, names, curated,
+                      chain["chain_positions"], chain["chain_edges"])
 
 
 def curated_from_pack(
@@ -389,62 +388,7 @@ def expand_chain_targets(curated: pd.DataFrame, templates: pd.DataFrame | None) 
     return pd.concat([curated, extra[curated.columns]], ignore_index=True).drop_duplicates()
 
 
-def _frame_hash(frame: pd.DataFrame) -> str:
-    return format(int(pd.util.hash_pandas_object(frame, index=False).sum()) & 0xFFFFFFFFFFFFFFFF, "016x")
 
-
-def chain_inputs(firms: pd.DataFrame, data_dir: Path, workdir: Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame]:
-    """(positions, templates, edges) from :mod:`matcher.chain`, cached in the work directory.
-
-    positions: firm_id, chain, segment, weight (every (firm, chain, segment) the chain stage finds);
-    templates: chain, sw_code; edges: from_sw, to_sw, weight at Shenwan level 2. Cached as
-    ``match_chain_*.parquet`` keyed on the chain artifact's fingerprint, the templates and the firms'
-    industry columns, so a second city (or a second call) does not rebuild the graph. When the chain
-    stage cannot run, positions/templates are None and edges fall back to :func:`cooccurrence_edges`.
-    """
-    try:
-        from matcher.chain import (
-            ensure_chain,
-            firm_chain_positions,
-            industry_supply_edges,
-            load_chain_templates,
-        )
-        from matcher.chain.templates import CHAINS_DIR
-    except ImportError:
-        return None, None, cooccurrence_edges(data_dir)
-    from matcher.pipeline import artifact_fingerprint, cached_frames, fingerprint
-
-    cols = [c for c in ("firm_id", "sw_l1_code", "sw_l2_code", "sw_l3_code", "industry_source") if c in firms.columns]
-    fp = fingerprint(sorted(Path(CHAINS_DIR).glob("*.yaml")), [str(artifact_fingerprint(workdir, "chain")), _frame_hash(firms[cols])])
-
-    def build() -> dict[str, pd.DataFrame]:
-        templates = load_chain_templates()
-        data = ensure_chain(data_dir, workdir)
-        pos = firm_chain_positions(firms, data, templates)[["firm_id", "chain", "segment", "weight"]]
-        rows = [{"chain": t.chain, "sw_code": code} for t in templates for seg in t.segments for code in seg.industries]
-        edges = industry_supply_edges(data, level=2)[["from_sw", "to_sw", "weight"]]
-        return {
-            "match_chain_positions": pos.astype({"firm_id": "string", "chain": "string", "segment": "string"}),
-            "match_chain_templates": pd.DataFrame(rows, columns=["chain", "sw_code"]).astype("string"),
-            "match_chain_edges": edges,
-        }
-
-    try:
-        frames = cached_frames(workdir, "match_chain", fp, build)
-    except (ImportError, KeyError, ValueError) as exc:  # the stage is present but cannot build: say so, go on
-        import warnings
-
-        warnings.warn(f"chain stage unavailable ({type(exc).__name__}: {exc}); chain/segment left empty, "
-                      "co-occurrence edges used", stacklevel=2)  # fmt: skip
-        return None, None, cooccurrence_edges(data_dir)
-    return frames["match_chain_positions"], frames["match_chain_templates"], frames["match_chain_edges"]
-
-
-def primary_positions(positions: pd.DataFrame, targeted: set[str]) -> pd.DataFrame:
-    """One (chain, segment) per firm: a chain the city targets first, then the largest weight, then by name."""
-    p = positions.assign(_t=~positions["chain"].isin(list(targeted)), _w=-pd.to_numeric(positions["weight"], errors="coerce").fillna(0))
-    p = p.sort_values(["firm_id", "_t", "_w", "chain", "segment"], kind="stable")
-    return p.drop_duplicates("firm_id")[["firm_id", "chain", "segment"]].astype("string").reset_index(drop=True)
 
 
 def prepare_firms(firms: pd.DataFrame) -> pd.DataFrame:
@@ -485,57 +429,28 @@ def match_tables(
 
 
 def score_matches(
-    city: str,
-    firms: pd.DataFrame | None = None,
-    data_dir: str | Path | None = None,
-    workdir: str | Path | None = None,
+    firms: pd.DataFrame,
+    inputs: CityInputs,
     top: int | None = None,
     *,
     ranker: FirmCountyRanker | None = None,
     with_reasons: bool = True,
-    edges: pd.DataFrame | None = None,
-    use_chain: bool = True,
 ) -> pd.DataFrame:
-    """Every eligible firm (not already in ``city``) × every county-level unit of the city, scored.
+    """Every eligible firm (not already in the city) × every county-level unit of the city, scored.
 
     Returns a long frame, one row per firm × county: ``firm_id, name, county_code, county_name, score,
     rank`` (1 = the firm's best landing county), ``firm_rank`` (1 = the county's best firm), ``is_best``,
-    every pair feature, ``chain, segment`` (from the chain stage when present) and ``reasons`` (Chinese).
-    ``top`` keeps the ``top`` firms with the highest best score (all their counties). Deterministic:
-    ties break by firm order (firm_id) and county code. ``edges`` (``from_sw, to_sw, weight``) overrides
-    the chain stage's industry supply edges (:func:`chain_inputs`); ``use_chain=False`` skips the chain
-    stage altogether (no chain/segment, co-occurrence edges) — fast, for tests and quick looks.
+    every pair feature, ``chain, segment`` (the firm's primary position, the city's targeted chains
+    first) and ``reasons`` (Chinese). ``top`` keeps the ``top`` firms with the highest best score (all
+    their counties). Deterministic: ties break by firm order (firm_id) and county code.
     """
-    from matcher.pipeline import workdir_from
-    from matcher.sources.base import data_dir_from
-
-    dd = data_dir_from(data_dir)
-    wd = workdir_from(workdir)
-    if firms is None:
-        from matcher.firms.master import ensure_firms
-
-        firms = ensure_firms(dd, wd)
-    national = national_counties(dd)
-    units, pack = city_units_for(city, dd, national)
-    city_code = str(units["city_code"].iloc[0])
+    units, national, edges, curated = inputs.units, inputs.national, inputs.edges, inputs.curated
     fr = prepare_firms(firms).sort_values("firm_id", kind="stable").reset_index(drop=True)
-    names = industry_names(dd)
-    if use_chain:
-        positions, templates, chain_edges = chain_inputs(firms, dd, wd)
-    else:
-        positions, templates, chain_edges = None, None, (edges if edges is not None else cooccurrence_edges(dd))
-    curated = expand_chain_targets(curated_from_pack(pack, names, product_chain_lookup() if use_chain else None), templates)
-    if positions is not None:
-        targeted = set(_str_array(curated.loc[curated["kind"] == "target", "chain"])) - {None}
-        fr = fr.merge(primary_positions(positions, targeted), on="firm_id", how="left")
-    else:
-        fr["chain"] = pd.Series(pd.NA, index=fr.index, dtype="string")
-        fr["segment"] = pd.Series(pd.NA, index=fr.index, dtype="string")
-    if edges is None:
-        edges = chain_edges
+    targeted = set(_str_array(curated.loc[curated["kind"] == "target", "chain"])) - {None}
+    fr = fr.merge(primary_positions(inputs.positions, targeted), on="firm_id", how="left")
     tables = match_tables(units, fr, national, edges=edges, curated=curated)
 
-    eligible = fr[fr["city_code"].astype("string").fillna("") != city_code].reset_index(drop=True)
+    eligible = fr[fr["city_code"].astype("string").fillna("") != inputs.city_code].reset_index(drop=True)
     fa = firm_arrays(eligible, tables, industry_col="industry", chain_col="chain")
     grid = feature_grid(fa, tables, FEATURES)
     grid = with_city_level_place_features(grid, eligible, fr, units, national, edges)
@@ -551,7 +466,7 @@ def score_matches(
         keep = set(best["firm_id"].head(top))
         out = out[out["firm_id"].isin(keep)].reset_index(drop=True)
     if with_reasons:
-        out["reasons"] = match_reasons(out, eligible, fr, tables, edges, curated, names)
+        out["reasons"] = match_reasons(out, eligible, fr, tables, edges, curated, inputs.industry_names)
     return out
 
 

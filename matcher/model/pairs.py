@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from matcher import relatedness
+from matcher.geo.distance import distance_grid
+
 #: Features that vary with the unit (the ones that can rank places for one firm).
 PLACE_FEATURES: tuple[str, ...] = (
     "chain_customers",   # local firms in industries the firm's industry supplies (edge-weighted, log counts)
@@ -59,8 +62,6 @@ FIRM_FEATURES: tuple[str, ...] = (
 
 FEATURES: tuple[str, ...] = PLACE_FEATURES + FIRM_FEATURES
 
-EARTH_RADIUS_KM = 6371.0088
-
 #: a list of codes: any sequence of str, or an object array of them
 Codes = Sequence[str] | np.ndarray
 
@@ -71,34 +72,7 @@ MACRO_REGIONS: dict[str, str] = {"1": "华北", "2": "东北", "3": "华东", "4
 # --------------------------------------------------------------------------------------------------
 # small vector helpers
 # --------------------------------------------------------------------------------------------------
-def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km; arguments broadcast (e.g. a column of firms against a row of units)."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
-
-def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lo, la = np.radians(np.asarray(lon, dtype=np.float64)), np.radians(np.asarray(lat, dtype=np.float64))
-    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
-
-
-def distance_grid(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    """Great-circle km between every point of side 1 (n) and side 2 (m) → (n, m), float32.
-
-    Same values as :func:`haversine_km` (to < 1 m), but the inner step is one matrix product of unit
-    vectors, so a 500 × 2,900 block costs milliseconds instead of six trig calls per pair.
-    """
-    a, b = _unit_vectors(lon1, lat1), _unit_vectors(lon2, lat2)
-    half_chord_sq = a @ b.T  # cos of the angle, float64 (no cancellation problem below ~1 m)
-    np.subtract(1.0, half_chord_sq, out=half_chord_sq)
-    np.multiply(half_chord_sq, 0.5, out=half_chord_sq)  # (chord / 2)^2 = (1 - cos) / 2
-    np.maximum(half_chord_sq, 0.0, out=half_chord_sq)
-    half_chord = np.sqrt(half_chord_sq).astype(np.float32)
-    np.minimum(half_chord, np.float32(1.0), out=half_chord)
-    np.arcsin(half_chord, out=half_chord)
-    half_chord *= np.float32(2 * EARTH_RADIUS_KM)
-    return half_chord
 
 
 def travel_hours(distance_km: np.ndarray) -> np.ndarray:
@@ -212,34 +186,15 @@ def presence_matrix(presence: pd.DataFrame, unit_codes: Codes, industries: Codes
 
 
 def rca_matrix(count: np.ndarray) -> np.ndarray:
-    """Balassa RCA of each industry (row) in each unit (column): (x_iu / x_u) / (x_i / x); 0 where undefined."""
-    total = count.sum()
-    if total <= 0:
-        return np.zeros_like(count)
-    unit_tot = count.sum(axis=0, keepdims=True)
-    ind_tot = count.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rca = (count / unit_tot) / (ind_tot / total)
-    return np.nan_to_num(rca, nan=0.0, posinf=0.0)
+    """Balassa RCA of each industry (row) in each unit (column), by :func:`matcher.relatedness.rca`."""
+    return relatedness.rca(pd.DataFrame(count.T)).to_numpy().T
 
 
 def relatedness_density(count: np.ndarray) -> np.ndarray:
-    """Relatedness density (Hidalgo et al. 2007): share of an industry's related industries present in a unit.
-
-    Presence M = RCA ≥ 1; proximity φ_ij = Σ_u M_iu M_ju / max(k_i, k_j) (conditional co-location across
-    units); density_iu = Σ_{j≠i} φ_ij M_ju / Σ_{j≠i} φ_ij, in [0, 1].
-    """
-    m = (rca_matrix(count) >= 1.0).astype(np.float64)
-    co = m @ m.T
-    k = np.diag(co).copy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        phi = co / np.maximum.outer(k, k)
-    phi = np.nan_to_num(phi, nan=0.0, posinf=0.0)
-    np.fill_diagonal(phi, 0.0)
-    denom = phi.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dens = (phi @ m) / denom
-    return np.nan_to_num(dens, nan=0.0, posinf=0.0)
+    """Relatedness density (Hidalgo et al. 2007) of each industry (row) in each unit (column), with the
+    units as the reference, by :func:`matcher.relatedness.density_from_counts`; in [0, 1]."""
+    dens, _ = relatedness.density_from_counts(pd.DataFrame(count.T))
+    return dens.to_numpy().T
 
 
 def supply_matrix(edges: pd.DataFrame | None, industries: Codes, *, level: int | None = 2) -> np.ndarray:

@@ -4,20 +4,23 @@ Contract (scikit-learn style; shared contract tests run against every ranker in 
 
 - ``fit(X, y=None) -> self`` — ``X`` a DataFrame holding at least ``ranker.features``; fitted
   attributes end in ``_``. Baselines learn nothing but still record ``n_features_in_``.
-- ``score(X) -> ndarray`` — one float per row, higher = more promising; deterministic.
+- ``decision_function(X) -> ndarray`` — one float per row, higher = more promising; deterministic
+  (scikit-learn's name for a continuous score, so rankers work with its scorers and tools);
+  ``predict`` is an alias (what MLflow's pyfunc wrapper calls); ``score(X, y)`` is a metric, as in
+  scikit-learn: the average precision of ``decision_function`` against the 0/1 outcome ``y``.
 - ``contributions(X) -> DataFrame`` — one column per feature, how much it pushes each row's score up
   (linear models: coefficient × standardised value; otherwise an occlusion estimate).
 - ``rank(X, group_col=None, top_k=None, keys=None) -> DataFrame`` — ``keys`` + ``score``, ``rank`` (1 = best,
   within ``group_col`` when given) and ``reasons`` (Chinese text from the top contributing features).
 
-Reasons are rendered from :data:`REASON_TEXT` (feature → template on the row's raw value). Other
-stages (e.g. firm × county pairs) add their features with :func:`register_reason` and subclass
-:class:`Ranker` or :class:`LearnedRanker` with their own ``features``.
+Reasons are rendered from the class's ``reason_templates`` (feature → template on the row's raw
+value; :data:`REASON_TEXT` for the entry task). Other rankers (e.g. firm × county pairs) subclass
+:class:`Ranker` with their own ``features`` and their own templates — nothing is registered globally.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -51,13 +54,9 @@ REASON_TEXT: dict[str, str] = {
 NO_REASON = "各项指标均不突出"
 
 
-def register_reason(feature: str, template: str) -> None:
-    """Add (or replace) the Chinese reason template of a feature; ``{v}`` is the row's value."""
-    REASON_TEXT[feature] = template
-
-
-def reason_text(feature: str, value: float) -> str:
-    template = REASON_TEXT.get(feature, feature + "={v:.3g}")
+def reason_text(feature: str, value: float, templates: Mapping[str, str] = REASON_TEXT) -> str:
+    """One feature's reason: its template filled with the row's value (``feature=value`` without one)."""
+    template = templates.get(feature, feature + "={v:.3g}")
     try:
         return template.format(v=float(value))
     except (ValueError, TypeError):
@@ -70,6 +69,8 @@ class Ranker(BaseEstimator):
     name: ClassVar[str] = "ranker"
     #: features a baseline reads (learned rankers take theirs as a parameter)
     base_features: ClassVar[tuple[str, ...]] = ()
+    #: feature → Chinese reason template (``{v}`` = the row's value)
+    reason_templates: ClassVar[Mapping[str, str]] = REASON_TEXT
 
     @property
     def features(self) -> list[str]:
@@ -83,13 +84,20 @@ class Ranker(BaseEstimator):
         self._fit_reference(X)
         return self
 
-    def score(self, X: pd.DataFrame) -> np.ndarray:
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """One score per row, higher = more promising."""
         self._check(X)
         return np.asarray(self._raw_score(X), dtype="float64")
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Alias of :meth:`score` (what MLflow's pyfunc wrapper calls)."""
-        return self.score(X)
+        """Alias of :meth:`decision_function` (what MLflow's pyfunc wrapper calls)."""
+        return self.decision_function(X)
+
+    def score(self, X: pd.DataFrame, y: Sequence[float] | np.ndarray) -> float:
+        """Average precision of the scores against the 0/1 outcome ``y`` (scikit-learn's ``score`` contract)."""
+        from sklearn.metrics import average_precision_score
+
+        return float(average_precision_score(np.asarray(y), self.decision_function(X)))
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Default: how far each feature sits above its reference (median at fit), in reference-IQR units,
@@ -114,7 +122,7 @@ class Ranker(BaseEstimator):
         order = np.argsort(-values, axis=1, kind="stable")[:, :top]
         out = []
         for r in range(len(X)):
-            parts = [reason_text(names[j], raw[r, j]) for j in order[r] if values[r, j] > 1e-9]
+            parts = [reason_text(names[j], raw[r, j], self.reason_templates) for j in order[r] if values[r, j] > 1e-9]
             out.append("；".join(parts) if parts else NO_REASON)
         return out
 
@@ -135,7 +143,7 @@ class Ranker(BaseEstimator):
         if group_col is not None and group_col not in keys:
             keys = [group_col, *keys]
         out = X[keys].copy()
-        out["score"] = self.score(X)
+        out["score"] = self.decision_function(X)
         out["_pos"] = np.arange(len(out))
         if group_col is None:
             out = out.sort_values(["score", "_pos"], ascending=[False, True], kind="stable")

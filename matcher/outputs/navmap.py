@@ -34,9 +34,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-REGION_GROUPS_FILE = PROJECT_ROOT / "data" / "regions_groups.yaml"
-RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
+from matcher import geo, resources
+from matcher.chain.positions import primary_positions
+
+#: the shipped region groups (``data/regions_groups.yaml``)
+REGION_GROUPS = "regions_groups.yaml"
 
 #: the machine-readable contract of targets.csv, in this order (best first)
 TARGET_COLUMNS: list[str] = [
@@ -77,14 +79,15 @@ SOURCE_VINTAGES: list[tuple[str, str, str]] = [
 # --------------------------------------------------------------------------------------------------
 # region groups (走出去)
 # --------------------------------------------------------------------------------------------------
-def load_region_groups(path: str | Path = REGION_GROUPS_FILE) -> pd.DataFrame:
+def load_region_groups(path: str | Path | None = None) -> pd.DataFrame:
     """``data/regions_groups.yaml`` flattened: one row per (group, level, code).
 
     Columns: order, group, label, kind, level (province/city/county), code, name, source. A firm takes
     the first group in file order that contains its county, city or province (see
     :func:`assign_region_groups`).
     """
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    text = Path(path).read_text(encoding="utf-8") if path is not None else resources.read_text(REGION_GROUPS)
+    raw = yaml.safe_load(text) or {}
     rows: list[dict[str, object]] = []
     for order, g in enumerate(raw.get("groups") or []):
         for level, key in (("province", "provinces"), ("city", "cities"), ("county", "counties")):
@@ -238,27 +241,6 @@ def firm_tags(firms: pd.DataFrame) -> pd.Series:
             t.append(c)
         out.append(";".join(t))
     return pd.Series(out, index=firms.index, dtype="string")
-
-
-def chain_templates() -> list[Any] | None:
-    """The chain stage's curated templates (``data/chains/*.yaml``), or None when unavailable."""
-    try:
-        from matcher.chain.templates import load_chain_templates
-
-        return load_chain_templates() or None
-    except (ImportError, AttributeError, ValueError, OSError):
-        return None
-
-
-def best_positions(positions: pd.DataFrame, preferred: Iterable[str] = ()) -> pd.DataFrame:
-    """One (chain, segment) per firm from the chain stage's positions (a firm may sit in several):
-    the city's targeted chains first, then the largest weight, then chain and segment name."""
-    if positions is None or positions.empty:
-        return pd.DataFrame(columns=["firm_id", "chain", "segment"])
-    pref = {str(c) for c in preferred}
-    p = positions.assign(_pref=~positions["chain"].astype(str).isin(pref), _w=-pd.to_numeric(positions["weight"], errors="coerce").fillna(0))
-    p = p.sort_values(["firm_id", "_pref", "_w", "chain", "segment"], kind="stable")
-    return p.drop_duplicates("firm_id")[["firm_id", "chain", "segment"]].reset_index(drop=True)
 
 
 def chain_labels(firms: pd.DataFrame, positions: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -719,13 +701,14 @@ def _metric_rows(obj: object, path: tuple[str, ...] = ()) -> list[tuple[str, str
     return out
 
 
-def model_quality(results_dir: Path = RESULTS_DIR, names: Sequence[str] = ("entry", "relocation")) -> pd.DataFrame:
+def model_quality(results_dir: Path | None = None, names: Sequence[str] = ("entry", "relocation")) -> pd.DataFrame:
     """Measured quality from ``benchmarks/results/<name>.json``: benchmark, model (the path of the
     result inside the file, e.g. ``rankers.learned``), metric, value. A benchmark not yet run gets one
     row saying so."""
     rows = []
+    results_dir = Path(results_dir) if results_dir is not None else resources.results_dir()
     for n in names:
-        p = Path(results_dir) / f"{n}.json"
+        p = results_dir / f"{n}.json"
         try:
             data = json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
         except json.JSONDecodeError:
@@ -827,47 +810,22 @@ def segment_label(segment: object, name: object) -> str:
     return str(segment)
 
 
-def template_positions(firms: pd.DataFrame, city_code: str, data_dir: Path, workdir: Path,
-                       targeted: Iterable[str] = ()) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """(firm → chain, segment label; the chain stage's city analysis) when the chain stage and its
-    templates are available, else (None, None) and the Shenwan fallback applies.
-
-    Positions come from the model's cached chain inputs (:func:`matcher.model.match.chain_inputs`);
-    the city analysis (:func:`matcher.chain.analysis.analyze_region`) is cached in the work directory
-    as ``navmap_chain_<city_code>.parquet``.
-    """
-    from matcher.model.match import chain_inputs
-
-    templates = chain_templates()
-    if templates is None:
-        return None, None
-    pos_all, _, _ = chain_inputs(firms, data_dir, workdir)
-    if pos_all is None:
-        return None, None
-    from matcher.chain.analysis import analyze_region
-    from matcher.pipeline import artifact_fingerprint, cached_frames, fingerprint
-
+def labelled_positions(positions: pd.DataFrame, templates: Sequence[Any], targeted: Iterable[str] = ()) -> pd.DataFrame:
+    """One (chain, segment label) per firm (:func:`matcher.chain.primary_positions`, the targeted chains
+    first), the segment written as planners do (``上游·原料药``)."""
     names = {(t.chain, s.segment): s.name for t in templates for s in t.segments}
-    pos = best_positions(pos_all, targeted)
+    pos = primary_positions(positions, targeted)
     pos["segment"] = [segment_label(s, names.get((c, s))) for c, s in zip(pos["chain"], pos["segment"], strict=True)]
-    chain_dir = PROJECT_ROOT / "matcher" / "chain"
-    fp = fingerprint(
-        [chain_dir / "analysis.py", chain_dir / "templates.py", *sorted((PROJECT_ROOT / "data" / "chains").glob("*.yaml"))],
-        [str(artifact_fingerprint(workdir, "chain")), str(artifact_fingerprint(workdir, "match_chain"))],
-        city=city_code, n_firms=len(firms),
-    )
-    key = f"navmap_chain_{city_code}"
-    def build() -> dict[str, pd.DataFrame]:
-        from matcher.chain.graph import ensure_chain
-
-        return {key: analyze_region(firms, [city_code], "city", ensure_chain(data_dir, workdir), templates)}
-
-    analysis = cached_frames(workdir, key, fp, build)[key]
-    analysis = analysis.assign(segment=[segment_label(s, n) for s, n in zip(analysis["segment"], analysis["segment_name"], strict=True)])
-    return pos, analysis
+    return pos
 
 
-def _targeted_chains(pack: object | None) -> list[str]:
+def labelled_analysis(analysis: pd.DataFrame) -> pd.DataFrame:
+    """The city's chain analysis with segment labels (``上游·原料药``)."""
+    return analysis.assign(segment=[segment_label(s, n) for s, n in zip(analysis["segment"], analysis["segment_name"], strict=True)])
+
+
+def targeted_chains(pack: object | None) -> list[str]:
+    """Every chain the city or one of its units targets (from the pack)."""
     if pack is None:
         return []
     out = [str(t.value) for t in getattr(pack, "targeted_chains", []) or []]
@@ -876,79 +834,10 @@ def _targeted_chains(pack: object | None) -> list[str]:
     return sorted(set(out))
 
 
-def build_navmap(city: str, data_dir: str | Path | None, workdir: str | Path | None, options: NavmapOptions | None = None) -> Navmap:
-    """Build the navigation map of ``city`` from the firm master, the chain stage and the ranking.
-
-    Every eligible firm of the master is scored against every county-level unit of the city; the
-    options filter and cut afterwards. Works for any city of the division table (a city pack only
-    adds curated facts: targeted chains, anchor firms, constraints).
-    """
-    from matcher.firms.master import ensure_firms
-    from matcher.model import match as mm
-    from matcher.pipeline import workdir_from
-    from matcher.regions.profile import curated_facts
-    from matcher.sources.base import data_dir_from
-
-    options = options or NavmapOptions()
-    dd = data_dir_from(data_dir)
-    wd = workdir_from(workdir)
-    firms = ensure_firms(dd, wd, user_files=list(options.user_files))
-    national = mm.national_counties(dd)
-    units_raw, pack = mm.city_units_for(city, dd, national)
-    city_code = str(units_raw["city_code"].iloc[0])
-    units = pd.DataFrame({
-        "county_code": units_raw["county_code"].astype("string"), "county_name": units_raw["name"].astype("string"),
-        "lon": units_raw["lon"].astype("float64"), "lat": units_raw["lat"].astype("float64"),
-    })
-    city_name = str(getattr(pack, "city", "") or "") if pack is not None else ""
-    if not city_name:
-        from matcher.regions.units import load_divisions
-
-        div = load_divisions(dd)
-        hit = div.loc[div["city_code"] == city_code, "city"]
-        city_name = str(hit.iloc[0]) if len(hit) and str(hit.iloc[0]) != "市辖区" else city
-        if city_code.endswith("0000"):
-            city_name = str(div.loc[div["province_code"] == city_code, "province"].iloc[0]) if (div["province_code"] == city_code).any() else city
-    if options.snapshot is not None:
-        firms = firms[snapshot_mask(firms, options.snapshot)].reset_index(drop=True)
-    matches = scored_matches(city, city_code, firms, dd, wd, options)
-    targeted = _targeted_chains(pack)
-    positions, analysis = template_positions(firms, city_code, dd, wd, targeted)
-    _, anchors = curated_facts(pack) if pack is not None else (None, None)
-    return assemble_navmap(
-        city_name, city_code, matches, firms, units, options, positions=positions, analysis=analysis,
-        anchors=anchors, targeted=targeted, has_pack=pack is not None,
-    )
-
-
-def scored_matches(city: str, city_code: str, firms: pd.DataFrame, data_dir: Path, workdir: Path,
-                   options: NavmapOptions) -> pd.DataFrame:
-    """The long firm × county frame of :func:`matcher.model.match.score_matches`, cached in the work
-    directory (``navmap_matches_<city_code>.parquet``) and rebuilt when the firm master, the chain
-    stage, the city pack, the chain templates or the model code change."""
-    from matcher.model import match as mm
-    from matcher.pipeline import artifact_fingerprint, cached_frames, code_fingerprint, fingerprint
-    from matcher.regions.pack import find_pack_file
-
-    files = [p for p in [find_pack_file(city)] if p is not None]
-    files += sorted((PROJECT_ROOT / "data" / "chains").glob("*.yaml"))
-    fp = fingerprint(
-        files, [str(artifact_fingerprint(workdir, "firms")), str(artifact_fingerprint(workdir, "chain"))],
-        code=code_fingerprint("model"), city=city_code, exclude_local=options.exclude_local,
-        snapshot=options.snapshot, n_firms=len(firms), user_files=[(k, str(p)) for k, p in options.user_files],
-    )
-
-    def build() -> dict[str, pd.DataFrame]:
-        scored = firms
-        if not options.exclude_local:
-            # score local firms too: score_matches leaves out the city's firms by city_code only
-            scored = firms.copy()
-            loc = scored["city_code"].astype("string") == city_code
-            scored.loc[loc, "city_code"] = "local:" + city_code
-        return {f"navmap_matches_{city_code}": mm.score_matches(city, scored, data_dir, workdir, top=None)}
-
-    key = f"navmap_matches_{city_code}"
-    return cached_frames(workdir, key, fp, build)[key]
+def city_display_name(city: str, city_code: str, pack: object | None, data_dir: Path) -> str:
+    """The city's name as the map prints it (the pack's, else the division table's)."""
+    name = str(getattr(pack, "city", "") or "") if pack is not None else ""
+    return name or geo.resolve_city(city_code, data_dir)[1]
 
 
 def assemble_navmap(

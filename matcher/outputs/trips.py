@@ -37,6 +37,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from matcher import geo
+from matcher.model.match import best_landing
+
 __all__ = [
     "EXACT_TSP_MAX",
     "NO_ADDRESS",
@@ -138,7 +141,6 @@ class TripAssumptions:
 
 def travel_time_fn(points: Mapping[str, tuple[float, float]], assumptions: TripAssumptions) -> Callable[[str, str], float]:
     """Hours between two places of ``points`` (code → (lon, lat)) under ``assumptions``; 0 within a place."""
-    from matcher.model.pairs import haversine_km
 
     def hours(a: str, b: str) -> float:
         if a == b:
@@ -146,20 +148,16 @@ def travel_time_fn(points: Mapping[str, tuple[float, float]], assumptions: TripA
         if a not in points or b not in points:
             missing = a if a not in points else b
             raise TripError(f"no coordinates for {missing!r}")
-        (lon1, lat1), (lon2, lat2) = points[a], points[b]
-        km = float(haversine_km(np.array(lon1), np.array(lat1), np.array(lon2), np.array(lat2)))
+        km = geo.point_km(points[a], points[b])
         return assumptions.leg_overhead_hours + km * assumptions.detour_factor / assumptions.rail_speed_kmh
 
     return hours
 
 
 def _distance_km(points: Mapping[str, tuple[float, float]], a: str, b: str) -> float:
-    from matcher.model.pairs import haversine_km
-
     if a == b or a not in points or b not in points:
         return 0.0
-    (lon1, lat1), (lon2, lat2) = points[a], points[b]
-    return float(haversine_km(np.array(lon1), np.array(lat1), np.array(lon2), np.array(lat2)))
+    return geo.point_km(points[a], points[b])
 
 
 def _clock(hours: float) -> str:
@@ -837,47 +835,24 @@ def write_trip(plan: TripPlan, out_dir: str | Path, stem: str = "trip") -> dict[
 # --------------------------------------------------------------------------------------------------
 def _city_table(data_dir: Path) -> pd.DataFrame:
     """One row per prefecture-level city: city_code, city, city_short, province_code, province."""
-    from matcher.firms.geo import load_divisions
-
-    d = load_divisions(data_dir)
+    d = geo.load_divisions(data_dir)
     d = d[~d["city"].isin(["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"])]
     return d.drop_duplicates("city_code")[["city_code", "city", "city_short", "province_code", "province"]].reset_index(drop=True)
 
 
 def resolve_cities(names: Sequence[str], data_dir: str | Path) -> pd.DataFrame:
-    """City names (``大连``, ``大连市``) or 6-digit codes → code, name, lon, lat (one row each, in order).
-
-    Unknown → :class:`TripError` naming it with the nearest city names (rapidfuzz), e.g. ``大廉`` →
-    大连市."""
-    from rapidfuzz import fuzz, process
-
-    from matcher.firms.geo import geocode_city_names
-
-    table = _city_table(Path(data_dir))
-    by_code = table.set_index("city_code")
-    rows = []
-    for raw in names:
-        n = str(raw).strip()
-        if not n:
-            continue
-        code = None
-        if n.isdigit() and len(n) == 6:
-            code = n if n in by_code.index else (n[:4] + "00" if n[:4] + "00" in by_code.index else None)
-        else:
-            g = geocode_city_names(pd.Series([n]), data_dir=data_dir).iloc[0]
-            if g["geo_level"] in ("city", "county") and pd.notna(g["city_code"]):
-                code = str(g["city_code"])
-        if code is None:
-            choices = {i: c for i, c in enumerate(table["city"])}
-            near = process.extract(n, choices, scorer=fuzz.WRatio, limit=3)
-            hint = "、".join(str(table["city"].iloc[int(k)]) for _, _, k in near)
-            raise TripError(f"unknown city {n!r}; did you mean: {hint}?")
-        g = geocode_city_names(pd.Series([str(by_code.at[code, "city"]) if code in by_code.index else n]), data_dir=data_dir).iloc[0]
-        name = str(by_code.at[code, "city"]) if code in by_code.index else str(g["city"])
-        if pd.isna(g["lon"]):
-            raise TripError(f"city {name} ({code}) has no coordinates in the division table")
-        rows.append({"code": code, "name": name, "lon": float(g["lon"]), "lat": float(g["lat"])})
-    return pd.DataFrame(rows, columns=["code", "name", "lon", "lat"]).drop_duplicates("code").reset_index(drop=True)
+    """City names (``大连``, ``大连市``) or 6-digit codes → code, name, lon, lat (one row each, in order), by
+    :func:`matcher.geo.resolve_cities`; an unknown name → :class:`TripError` naming it with the nearest
+    city names (``大廉`` → 大连市)."""
+    try:
+        table = geo.resolve_cities([str(n) for n in names], data_dir)
+    except geo.UnknownPlace as exc:
+        raise TripError(str(exc)) from None
+    missing = table[table["lon"].isna()]
+    if len(missing):
+        r = missing.iloc[0]
+        raise TripError(f"city {r['name']} ({r['code']}) has no coordinates in the division table")
+    return table
 
 
 def region_cities(region: str, data_dir: str | Path) -> list[str]:
@@ -925,25 +900,15 @@ def firm_addresses(firms: pd.DataFrame, data_dir: str | Path) -> pd.DataFrame:
     return out.dropna(subset=["address"]).reset_index(drop=True)
 
 
-def ranked_targets(home: str, city_codes: Sequence[str], data_dir: str | Path, workdir: str | Path | None = None,
-                   *, firms: pd.DataFrame | None = None) -> pd.DataFrame:
-    """:data:`RANKED_COLUMNS` for every firm based in ``city_codes``, scored for ``home``'s counties.
-
-    One call of :func:`matcher.model.match.score_matches` over every eligible firm of the master (the
-    ranking's own scaling, e.g. the standardised firm size, depends on the whole set, so it is not
-    re-run on a subset); each firm's best landing county, its score and reasons, and its rank among
-    all eligible firms (``national_rank``).
+def ranked_targets(matches: pd.DataFrame, firms: pd.DataFrame, city_codes: Sequence[str], data_dir: str | Path) -> pd.DataFrame:
+    """:data:`RANKED_COLUMNS` for every firm based in ``city_codes``, from the home city's scored matches
+    (:func:`matcher.model.match.score_matches` over every eligible firm of the master: the ranking's own
+    scaling, e.g. the standardised firm size, depends on the whole set, so it is not re-run on a
+    subset); each firm's best landing county, its score and reasons, and its rank among all eligible
+    firms (``national_rank``).
     """
-    from matcher.firms.master import ensure_firms
-    from matcher.model.match import best_landing, score_matches
-    from matcher.pipeline import workdir_from
-    from matcher.sources.base import data_dir_from
-
-    dd = data_dir_from(data_dir)
-    wd = workdir_from(workdir)
-    if firms is None:
-        firms = ensure_firms(dd, wd)
-    full = best_landing(score_matches(home, firms, dd, wd, with_reasons=True))
+    dd = Path(data_dir)
+    full = best_landing(matches)
     full["national_rank"] = np.arange(1, len(full) + 1, dtype="int64")
     f = firms.drop_duplicates("firm_id").set_index("firm_id")
     home_city = full["firm_id"].map(f["city_code"]).astype("string")
@@ -979,30 +944,26 @@ def ranked_targets(home: str, city_codes: Sequence[str], data_dir: str | Path, w
 def build_trip(
     home: str,
     *,
+    matches: pd.DataFrame,
+    firms: pd.DataFrame,
+    data_dir: str | Path,
     cities: Sequence[str] = (),
     region: str | None = None,
     days: int,
-    data_dir: str | Path | None = None,
-    workdir: str | Path | None = None,
     assumptions: TripAssumptions | None = None,
     must_visit: Sequence[str] = (),
     start: date | None = None,
     max_per_city: int | None = None,
-    firms: pd.DataFrame | None = None,
 ) -> TripPlan:
-    """The whole request on the real data: resolve cities (or a region), rank, plan.
+    """The whole request: resolve cities (or a region), rank the firms based there from the home city's
+    scored ``matches`` (:func:`matcher.model.match.score_matches`), plan.
 
     ``cities`` must all be covered (error if the days do not allow it); with ``region`` the cities of
     the group are candidates and the best-ranked ones that fit are visited.
     """
-    from matcher.firms.master import ensure_firms
-    from matcher.pipeline import workdir_from
-    from matcher.sources.base import data_dir_from
-
     if bool(cities) == bool(region):
         raise TripError("give either cities or a region (not both, not neither)")
-    dd = data_dir_from(data_dir)
-    wd = workdir_from(workdir)
+    dd = Path(data_dir)
     home_row = resolve_cities([home], dd)
     if not len(home_row):
         raise TripError("no home city given")
@@ -1011,14 +972,12 @@ def build_trip(
         codes = [c for c in region_cities(region, dd) if c != home_code]
     else:
         codes = [c for c in resolve_cities(cities, dd)["code"].astype(str) if c != home_code]
-    if firms is None:
-        firms = ensure_firms(dd, wd)
     must_ids = resolve_must_visit(list(must_visit), firms) if must_visit else []
     must_cities = firms.drop_duplicates("firm_id").set_index("firm_id").loc[must_ids, "city_code"].astype("string").tolist() if must_ids else []
     for fid, c in zip(must_ids, must_cities, strict=True):
         if c is pd.NA or c is None:
             raise TripError(f"must-visit firm {fid} has no known home city")
-    ranked = ranked_targets(home, sorted(set(codes) | {str(c) for c in must_cities}), dd, wd, firms=firms)
+    ranked = ranked_targets(matches, firms, sorted(set(codes) | {str(c) for c in must_cities}), dd)
     # points and names for every city in play (only cities with firms need a point)
     in_play = sorted(({str(c) for c in codes} & set(ranked["home_city_code"].astype(str))) | {str(c) for c in must_cities})
     table = resolve_cities([home_code, *in_play], dd)

@@ -24,9 +24,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-#: Where packs live: ``$MATCHER_CITIES`` or ``<project>/data/cities``.
+from matcher import resources
+
+#: Where packs live: ``$MATCHER_CITIES`` or the shipped ``data/cities`` (package data).
 CITIES_ENV = "MATCHER_CITIES"
-DEFAULT_PACKS_DIR = Path(__file__).resolve().parents[2] / "data" / "cities"
 
 _URL = re.compile(r"^https?://\S+$")
 _FACTS = re.compile(r"^FACTS\.md#\S.*$")
@@ -255,7 +256,7 @@ def packs_dir(value: str | Path | None = None) -> Path:
     if value:
         return Path(value)
     env = os.environ.get(CITIES_ENV)
-    return Path(env) if env else DEFAULT_PACKS_DIR
+    return Path(env) if env else Path(str(resources.root().joinpath("cities")))
 
 
 @cache

@@ -1,7 +1,7 @@
 """County (and city) profiles: what each region has, what it is related to, what it targets.
 
 Per region and industry: firm count, share, Balassa RCA against the nation, presence (RCA ≥ 1) and
-relatedness density (:mod:`matcher.regions.metrics`). Per region, chain and segment: how many firms
+relatedness density (:mod:`matcher.relatedness`). Per region, chain and segment: how many firms
 (and unlisted anchor firms named in the city pack) sit in the segment's industries. Per unit: the
 curated facts of the city pack (leading industries, parks, targeted chains, constraints, anchors).
 
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher.regions import metrics
+from matcher import relatedness as metrics
 from matcher.regions.pack import CityPack
 
 #: columns of the long profile frame (one row per region × industry)
@@ -135,16 +135,6 @@ COVERAGE_COLUMNS = [
     "region_code", "chain", "segment", "segment_name", "firms", "industries_present", "industries_total",
     "coverage", "anchor_firms", "anchor_names", "targeted",
 ]
-
-
-def chain_segments() -> pd.DataFrame:
-    """The chain templates (``data/chains/*.yaml``, read by the chain stage) flattened to
-    (chain, segment, segment_name, industry_code, product) rows; empty when the chain stage is absent."""
-    try:
-        from matcher.chain.templates import load_chain_templates
-    except ImportError:
-        return pd.DataFrame(columns=SEGMENT_COLUMNS).astype("string")
-    return flatten_templates(load_chain_templates())
 
 
 def _as_dict(obj: object) -> dict:
@@ -449,45 +439,3 @@ def unit_summary(p: CountyProfiles, code: str, top: int = 5) -> str:
         lines.append("- Sources: " + " ".join(f"[{i + 1}] {s}" for i, s in enumerate(sources)))
     lines.append("")
     return "\n".join(lines)
-
-
-# ---- why city-level proximity: a measurement --------------------------------------------------
-
-
-def proximity_stability(
-    firms: pd.DataFrame, level: str, industry_col: str = DEFAULT_INDUSTRY_COL, *, repeats: int = 20, seed: int = 0
-) -> dict[str, object]:
-    """Split-half agreement of proximity estimated at ``level``: firms are split at random into two
-    halves, proximity is estimated on each, and the two matrices are correlated (Pearson, over all
-    off-diagonal industry pairs, and over the pairs co-located in either half). Also reports how
-    sparse the level is."""
-    region_col = f"{level}_code"
-    placed = firms.dropna(subset=[region_col, industry_col]).reset_index(drop=True)
-    per_region = placed.groupby(region_col).size()
-    rng = np.random.default_rng(seed)
-    corrs: list[float] = []
-    corrs_all: list[float] = []
-    for _ in range(repeats):
-        half = rng.random(len(placed)) < 0.5
-        pa = industry_proximity(placed[half], industry_col, level)
-        pb = industry_proximity(placed[~half], industry_col, level)
-        inds = pa.index.union(pb.index)
-        a = pa.reindex(index=inds, columns=inds, fill_value=0.0).to_numpy()
-        b = pb.reindex(index=inds, columns=inds, fill_value=0.0).to_numpy()
-        offdiag = ~np.eye(len(inds), dtype=bool)
-        either = offdiag & ((a > 0) | (b > 0))
-        if either.sum() > 2:
-            corrs.append(float(np.corrcoef(a[either], b[either])[0, 1]))
-        corrs_all.append(float(np.corrcoef(a[offdiag], b[offdiag])[0, 1]))
-    return {
-        "level": level,
-        "industry_col": industry_col,
-        "firms_placed": int(len(placed)),
-        "regions_with_firms": int(len(per_region)),
-        "median_firms_per_region": float(per_region.median()) if len(per_region) else 0.0,
-        "share_regions_1_firm": round(float((per_region == 1).mean()), 3) if len(per_region) else 0.0,
-        "split_half_corr_all_pairs": round(float(np.mean(corrs_all)), 3),
-        "split_half_corr_all_pairs_sd": round(float(np.std(corrs_all)), 3),
-        "split_half_corr_colocated_pairs": round(float(np.mean(corrs)), 3) if corrs else None,
-        "repeats": repeats,
-    }

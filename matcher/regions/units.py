@@ -1,91 +1,33 @@
 """County-level units of a city: from the division tables, overlaid with the city pack when there is one.
 
 ``city_units(city, data_dir)`` works for every prefecture city: units, names and centroids come from
-the division table (``matcher.firms.geo.load_divisions``); a pack adds aliases and the points of
+the division table (:func:`matcher.geo.load_divisions`); a pack adds aliases and the points of
 functional zones that the table lacks. A zone without a pack point gets one derived from its host
 units (:func:`derive_zone_point`), else the city's mean point, and the ``source`` column says which.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
+from matcher import geo
+from matcher.geo.tables import load_towns
 from matcher.regions.pack import CityPack, load_city_pack
 
 UNIT_COLUMNS = ["county_code", "county_name", "aliases", "lon", "lat", "is_zone", "source"]
 
-DIVISIONS_FILE = "admin_county_coords_derived/county_coords_merged.csv"
-
 _TOWN_SUFFIXES = ("管理区办事处", "管理处", "办事处", "管理区", "街道", "镇", "乡")
+_is_zone_code = geo.is_zone_code
 
 
-def _is_zone_code(code: str) -> bool:
-    """NBS statistical codes give functional zones a 7 in the fifth digit (e.g. 130371, 320571)."""
-    return len(code) == 6 and code[4] == "7"
-
-
-def _read_divisions_table(data_dir: Path) -> pd.DataFrame:
-    """Interim reader of the derived county table, used only when the geo stage is not importable."""
-    raw = pd.read_csv(Path(data_dir) / DIVISIONS_FILE, dtype=str)
-    out = pd.DataFrame(
-        {
-            "county_code": raw["county_adcode"],
-            "county": raw["county"],
-            "county_short": raw["county_short"],
-            "city_code": raw["city_adcode"],
-            "city": raw["city"],
-            "province_code": raw["province_adcode"],
-            "province": raw["province"],
-            "lon": pd.to_numeric(raw["longitude"], errors="coerce"),
-            "lat": pd.to_numeric(raw["latitude"], errors="coerce"),
-        }
-    )
-    out["is_zone"] = out["county_code"].map(_is_zone_code).astype("boolean")
-    return out.dropna(subset=["county_code"]).drop_duplicates("county_code").reset_index(drop=True)
-
-
-def load_divisions(data_dir: Path) -> pd.DataFrame:
-    """County-level division table: county_code, county, city_code, city, province_code, lon, lat, is_zone.
-
-    Delegates to the geo stage (``matcher.firms.geo.load_divisions``) when present.
-    """
-    try:
-        from matcher.firms.geo import load_divisions as _geo_load
-    except ImportError:
-        return _read_divisions_table(Path(data_dir))
-    frame = _geo_load(Path(data_dir))
-    if "is_zone" not in frame.columns:
-        frame = frame.assign(is_zone=frame["county_code"].map(_is_zone_code).astype("boolean"))
-    return frame
-
-
-def _norm(text: object) -> str:
-    return unicodedata.normalize("NFKC", str(text)).strip()
-
-
-def resolve_city(city: str, divisions: pd.DataFrame, pack: CityPack | None = None) -> tuple[str, str]:
-    """(city_code, city name) for a city given as 唐山 / 唐山市 / 130200 (or a pack alias)."""
+def resolve_city(city: str, data_dir: Path, pack: CityPack | None = None) -> tuple[str, str]:
+    """(city_code, city name) for a city given as 唐山 / 唐山市 / 130200: the pack's when the city has
+    one, else :func:`matcher.geo.resolve_city`."""
     if pack is not None:
         return pack.city_code, pack.city
-    key = _norm(city)
-    cities = divisions[["city_code", "city"]].dropna().drop_duplicates("city_code")
-    if re.fullmatch(r"\d{6}", key):
-        hit = cities[cities["city_code"] == (key[:4] + "00")]
-        if hit.empty:  # municipalities: counties sit directly under the province code
-            hit = cities[cities["city_code"] == key]
-    else:
-        names = cities["city"].astype(str)
-        hit = cities[(names == key) | (names == key + "市") | (names.str.removesuffix("市") == key.removesuffix("市"))]
-        if hit.empty:  # 自治州 / 地区 / 盟: prefix match on the full name, if unique
-            pref = cities[names.str.startswith(key.removesuffix("市"))]
-            hit = pref if len(pref) == 1 else hit
-    if len(hit) != 1:
-        raise KeyError(f"unknown or ambiguous city {city!r}")
-    return str(hit["city_code"].iloc[0]), str(hit["city"].iloc[0])
+    return geo.resolve_city(city, data_dir)
 
 
 def _town_key(name: str) -> str:
@@ -97,8 +39,6 @@ def _town_key(name: str) -> str:
 
 def city_towns(data_dir: Path, city_code: str) -> pd.DataFrame:
     """Town-level units (depth 3 of the NBS tree in jionlp) of one city: county_code, town, town_key."""
-    from matcher.sources.divisions import load_towns
-
     towns = load_towns(Path(data_dir)).frame
     out = towns.loc[towns["city_code"] == city_code, ["county_code", "town"]].astype(str).reset_index(drop=True)
     out["town_key"] = out["town"].map(_town_key)
@@ -134,10 +74,10 @@ def city_units(city: str, data_dir: Path, pack: CityPack | None = None, *, use_p
 
     ``source`` names where the point came from (division table, pack, derivation, city mean).
     """
-    divisions = load_divisions(Path(data_dir))
+    divisions = geo.load_divisions(Path(data_dir))
     if pack is None and use_pack:
         pack = load_city_pack(city)
-    city_code, _ = resolve_city(city, divisions, pack)
+    city_code, _ = resolve_city(city, data_dir, pack)
     rows = divisions[divisions["city_code"] == city_code].copy()
     towns: pd.DataFrame | None = None
     records = []
@@ -160,7 +100,7 @@ def city_units(city: str, data_dir: Path, pack: CityPack | None = None, *, use_p
             lon, lat = unit.centroid.lon, unit.centroid.lat
             source = f"pack ({unit.centroid.basis}): {unit.centroid.source}"
         elif div is not None and pd.notna(div.get("lon")):
-            lon, lat, source = float(div["lon"]), float(div["lat"]), f"division table: {DIVISIONS_FILE}"
+            lon, lat, source = float(div["lon"]), float(div["lat"]), "division table: admin_county_coords_derived/county_coords_merged.csv"
         elif _is_zone_code(code):
             if towns is None:
                 towns = city_towns(Path(data_dir), city_code)

@@ -34,6 +34,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from matcher import resources
+
 #: Columns of data/manifest.csv, in order.
 MANIFEST_COLUMNS = [
     "path",
@@ -50,8 +52,13 @@ MANIFEST_COLUMNS = [
 
 ORIGIN_KINDS = ("github", "pypi_wheel", "derived", "mirror_only")
 
-#: The committed manifest (project root/data/manifest.csv).
-DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "data" / "manifest.csv"
+#: The shipped manifest (``data/manifest.csv``, package data).
+MANIFEST = "manifest.csv"
+
+
+def default_manifest() -> Path:
+    """Where the shipped manifest is (the checkout's ``data/manifest.csv`` when run from one)."""
+    return resources.data_path(MANIFEST)
 
 #: File names in the data directory that are documentation, not data.
 DOC_NAMES = frozenset({"SOURCE.md", "README.md"})
@@ -182,7 +189,7 @@ def parse_manifest(text: str, where: str = "<manifest>") -> list[ManifestEntry]:
 
 def load_manifest(path: Path | None = None) -> list[ManifestEntry]:
     """The manifest's entries in file order (default: the committed data/manifest.csv)."""
-    path = Path(path) if path is not None else DEFAULT_MANIFEST
+    path = Path(path) if path is not None else default_manifest()
     if not path.is_file():
         raise ManifestError(f"{path}: manifest file is missing")
     return parse_manifest(path.read_text(encoding="utf-8"), str(path))
@@ -198,7 +205,7 @@ def format_manifest(entries: Iterable[ManifestEntry]) -> str:
 
 
 def write_manifest(entries: Iterable[ManifestEntry], path: Path | None = None) -> Path:
-    path = Path(path) if path is not None else DEFAULT_MANIFEST
+    path = Path(path) if path is not None else default_manifest()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(format_manifest(entries), encoding="utf-8")
     return path

@@ -1,4 +1,9 @@
-"""Economic-complexity measures on a region × industry matrix: RCA, presence, proximity, density.
+"""THE relatedness implementation: RCA, presence, proximity, density on a region × industry matrix.
+
+Ground floor (pure arithmetic, imports nothing of the project), so that every stage that measures
+relatedness — the chain analysis (segment RCA), the county profiles, the entry features and the
+firm × county pair features — calls this one module; it is checked against the ``ecomplexity``
+package in ``tests/test_relatedness.py``.
 
 The formulas follow Hidalgo, Klinger, Barabási & Hausmann (2007), "The Product Space Conditions the
 Development of Nations" (Science 317:482), with firm counts in place of exports:
@@ -97,6 +102,23 @@ def density(presence_matrix: pd.DataFrame, proximity_matrix: pd.DataFrame, exclu
         out = (m @ phi.T) / den[None, :]
     out = np.where(np.isfinite(out), out, 0.0)
     return pd.DataFrame(out, index=presence_matrix.index, columns=inds)
+
+
+def balassa(local: float, local_total: float, national: float, national_total: float) -> float:
+    """One region's RCA in one category from four counts: ``(local / local_total) / (national / national_total)``;
+    0 where a denominator is empty (the same rule as :func:`rca`)."""
+    if local_total <= 0 or national <= 0 or national_total <= 0:
+        return 0.0
+    return (local / local_total) / (national / national_total)
+
+
+def density_from_counts(counts: pd.DataFrame, threshold: float = 1.0, exclude_self: bool = True
+                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(density, proximity) from a region × industry count matrix, with the regions themselves as the
+    reference: ``rca`` → ``presence`` → ``proximity`` → ``density``."""
+    m = presence(rca(counts), threshold)
+    phi = proximity(m)
+    return density(m, phi, exclude_self=exclude_self), phi
 
 
 def to_long(matrix: pd.DataFrame, value_name: str, region_name: str = "region_code", industry_name: str = "industry") -> pd.DataFrame:

@@ -10,16 +10,15 @@ candidate, and a ranker orders them.
 listing dates), and for the mover its own 2015 industry, 2015 market value and 2015 coordinates.
 The 2024 tables are read only by :func:`destinations`, and only the destination city leaves it —
 never the 2024 controller (often the cause of a move), size, industry or the 2024 cities of other
-firms. ``tests/test_model_relocation.py`` checks this by scrambling every 2024 column except the
+firms. ``tests/test_bench_relocation.py`` checks this by scrambling every 2024 column except the
 destination and asserting identical scores.
 
-Geography: cities are the prefecture-level units of the division table
-(``admin_county_coords_derived``: municipalities are one unit, e.g. 110000; province-administered
-county-level cities are grouped, e.g. 429000), located at the mean of their counties' points. A
-2015 address is placed with ``cpca``, then by searching current city/county names in its text (so
-that 莱芜市 → 济南市 and 吴江市 → 苏州市: boundary changes must not create false movers). Only firms so
-placed can be movers; the few placed by their 2015 coordinates (often the office) count as
-incumbents only.
+Geography (all through :mod:`matcher.geo`): cities are the prefecture-level units of the division
+table (municipalities are one unit, e.g. 110000; province-administered county-level cities are
+grouped, e.g. 429000), located at the mean of their counties' points. A 2015 address is placed by the
+project's address parser with its text rules only (renamed units map to today's: 莱芜市 → 济南市,
+吴江市 → 苏州市, so boundary changes do not create false movers). Only firms so placed can be movers;
+the few placed by their 2015 coordinates (often the office) count as incumbents only.
 """
 
 from __future__ import annotations
@@ -29,15 +28,23 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
+from matcher import geo
+from matcher.model.choice import (
+    bootstrap_mrr_ci,
+    fit_conditional_logit,
+    random_metrics,
+    rank_metrics,
+    stack,
+    standardise,
+    truth_ranks,
+)
 from matcher.model.pairs import (
     FirmArrays,
     UnitTables,
     build_unit_tables,
     feature_grid,
     firm_arrays,
-    haversine_km,
 )
 
 #: Date of the 2015 snapshot (commit date of the file); incumbents are firms listed by then.
@@ -50,46 +57,16 @@ RELOCATION_FEATURES: tuple[str, ...] = (
 )  # fmt: skip
 
 # --------------------------------------------------------------------------------------------------
-# geography
+# geography (all through matcher.geo)
 # --------------------------------------------------------------------------------------------------
-def load_county_points(data_dir: Path) -> pd.DataFrame:
-    """County-level units with their city and province codes and points (mainland, with coordinates),
-    from the division table of the geo stage (:func:`matcher.firms.geo.load_divisions`).
-
-    Columns: county_code, county_name, city_code, city_name, province_code, province_name, lon, lat.
-    """
-    from matcher.firms.geo import load_divisions
-
-    raw = load_divisions(Path(data_dir))
-    out = pd.DataFrame({
-        "county_code": raw["county_code"].astype("string"),
-        "county_name": raw["county"].astype("string"),
-        "city_code": raw["city_code"].astype("string"),
-        "city_name": raw["city"].astype("string"),
-        "province_code": raw["province_code"].astype("string"),
-        "province_name": raw["province"].astype("string"),
-        "lon": pd.to_numeric(raw["lon"], errors="coerce"),
-        "lat": pd.to_numeric(raw["lat"], errors="coerce"),
-    })
-    mainland = ~out["province_code"].isin(["710000", "810000", "820000"])
-    return out[mainland & out["lon"].notna() & out["lat"].notna()].reset_index(drop=True)
-
-
-def city_units(counties: pd.DataFrame) -> pd.DataFrame:
-    """Prefecture-level units: city_code, name, province_code, lon, lat (mean of county points)."""
-    g = counties.groupby("city_code", sort=True)
-    out = pd.DataFrame({
-        "city_code": g.size().index.astype("string"),
-        "name": g["city_name"].first().to_numpy(),
-        "province_code": g["province_code"].first().to_numpy(),
-        "lon": g["lon"].mean().to_numpy(),
-        "lat": g["lat"].mean().to_numpy(),
-    })
-    out["name"] = out["name"].astype("string")
-    # the grouped province-administered county-level cities are named after their province
-    pseudo = out["name"].eq("省直辖行政区划") | out["name"].eq("自治区直辖县级行政区划")
-    out.loc[pseudo, "name"] = out.loc[pseudo, "name"] + "(" + out.loc[pseudo, "city_code"] + ")"
-    return out.reset_index(drop=True)
+def address_city(addresses: pd.Series, data_dir: Path) -> tuple[pd.Series, pd.Series]:
+    """Prefecture city code of each 2015 address by the project's address parser (text rules only: the
+    benchmark must not learn from the same file), and how ('address'); text after a '?' (lost
+    characters) is ignored. None when the text names no city."""
+    text = addresses.fillna("").astype(str).str.split("?", n=1).str[0]
+    g = geo.geocode_addresses(text, data_dir=data_dir, infer=False)
+    city = g["city_code"].where(g["geo_level"].isin(["county", "city"])).astype("string")
+    return city, city.notna().map({True: "address", False: None}).astype("string")
 
 
 def nearest_city(lon: np.ndarray, lat: np.ndarray, counties: pd.DataFrame) -> np.ndarray:
@@ -100,100 +77,40 @@ def nearest_city(lon: np.ndarray, lat: np.ndarray, counties: pd.DataFrame) -> np
     out = np.full(len(lon), None, dtype=object)
     for k in range(0, len(lon), 512):
         lo, la = np.asarray(lon[k : k + 512], dtype=float), np.asarray(lat[k : k + 512], dtype=float)
-        d = haversine_km(lo[:, None], la[:, None], clon[None, :], clat[None, :])
+        d = geo.haversine_km(lo[:, None], la[:, None], clon[None, :], clat[None, :])
         ok = np.isfinite(lo) & np.isfinite(la)
         best = np.argmin(np.where(np.isfinite(d), d, np.inf), axis=1)
         out[k : k + 512] = np.where(ok, codes[best], None)
     return out
 
 
-def _name_search(text: str, province2: str, names: dict[str, list[tuple[str, str]]]) -> str | None:
-    """City code of the earliest current city/county short name found in ``text`` (within the province)."""
-    best: tuple[int, int, str] | None = None
-    for name, city in names.get(province2, []):
-        pos = text.find(name)
-        if pos >= 0 and (best is None or (pos, -len(name)) < (best[0], best[1])):
-            best = (pos, -len(name), city)
-    return best[2] if best else None
+def city_from_names(province: pd.Series, city: pd.Series, data_dir: Path) -> pd.Series:
+    """City code for (province, city) names as Tushare writes them ('河北', '秦皇岛市'); None if unknown."""
+    g = geo.geocode_city_names(city.astype("object"), province_hint=province, data_dir=data_dir)
+    return g["city_code"].where(g["geo_level"].isin(["county", "city"])).astype("string")
 
 
-def _short(name: str) -> str:
-    for suffix in ("自治县", "自治旗", "自治州", "地区", "新区", "区", "县", "市", "旗", "盟"):
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
-    return name
 
 
-def address_city(addresses: pd.Series, counties: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Prefecture city code of each address, and how it was found ('address' / 'address_names').
-
-    First ``cpca`` (adcode → current county → city); when that gives only a province, or a code that
-    no longer exists (e.g. 莱芜市 371200, 吴江市), the current city and county short names of that
-    province are searched in the text (吴江 → 苏州市 吴江区; 钢城 → 济南市 钢城区). Text after a '?'
-    (lost characters) is ignored. None when neither works.
-    """
-    import cpca
-
-    text = addresses.fillna("").astype(str).str.split("?", n=1).str[0]
-    parsed = cpca.transform(text.tolist())
-    adcode = parsed["adcode"].astype("string").fillna("")
-    county_city = dict(zip(counties["county_code"], counties["city_code"], strict=True))
-    cities = set(counties["city_code"])
-    names: dict[str, list[tuple[str, str]]] = {}
-    for _, r in counties.iterrows():
-        p2 = str(r["province_code"])[:2]
-        for nm in {_short(str(r["county_name"])), _short(str(r["city_name"]))}:
-            if len(nm) >= 2 and not nm.startswith("省直辖") and nm not in ("市辖",):
-                names.setdefault(p2, []).append((nm, str(r["city_code"])))
-    for p2 in names:
-        names[p2] = sorted(set(names[p2]))
-    out, how = [], []
-    for code, city_name, full in zip(adcode, parsed["市"].fillna(""), text, strict=True):
-        code = str(code)
-        hit, src = None, None
-        if len(code) == 6:
-            if code in county_city:
-                hit = county_city[code]
-            elif code[:4] + "00" in cities and (city_name or code.endswith("00")) and not code.endswith("0000"):
-                hit = code[:4] + "00"
-            elif code.endswith("0000") and code in cities:  # municipalities
-                hit = code
-            if hit is not None:
-                src = "address"
-            else:
-                found = _name_search(full, code[:2], names)
-                if found is not None:
-                    hit, src = found, "address_names"
-        out.append(hit)
-        how.append(src)
-    return pd.Series(out, index=addresses.index, dtype="string"), pd.Series(how, index=addresses.index, dtype="string")
 
 
-def city_from_names(province: pd.Series, city: pd.Series, counties: pd.DataFrame) -> pd.Series:
-    """City code for (province, city) names as Tushare writes them ('河北', '秦皇岛市'); None if unknown.
 
-    Province-administered county-level cities (石河子市, 仙桃市 …) are matched on the county name.
-    """
-    by_city: dict[tuple[str, str], str] = {}
-    for prov, name, code in zip(counties["province_name"], counties["city_name"], counties["city_code"], strict=True):
-        by_city.setdefault((str(prov)[:2], str(name)), code)
-    by_county: dict[tuple[str, str], str] = {}
-    for prov, name, code in zip(counties["province_name"], counties["county_name"], counties["city_code"], strict=True):
-        by_county.setdefault((str(prov)[:2], str(name)), code)
-    out = []
-    for prov, name in zip(province.fillna(""), city.fillna(""), strict=True):
-        key = (str(prov)[:2], str(name))
-        out.append(by_city.get(key) or by_county.get(key))
-    return pd.Series(out, index=city.index, dtype="string")
+
+
+
+
+
+
+
 
 
 # --------------------------------------------------------------------------------------------------
 # the task
 # --------------------------------------------------------------------------------------------------
-def firms_2015(geo2015: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
+def firms_2015(geo2015: pd.DataFrame, counties: pd.DataFrame, data_dir: Path) -> pd.DataFrame:
     """The 2015 firms with their 2015 city: stock_code, city_code, province_code, city_source, lon, lat,
     industry_2015, market_value_yi, list_date. Reads the 2015 file only."""
-    cities, how = address_city(geo2015["reg_address"], counties)
+    cities, how = address_city(geo2015["reg_address"], data_dir)
     near = pd.Series(nearest_city(geo2015["lon"].to_numpy(), geo2015["lat"].to_numpy(), counties), index=geo2015.index, dtype="string")
     source = how.fillna("coordinates").astype("string")
     city = cities.fillna(near)
@@ -214,10 +131,10 @@ def firms_2015(geo2015: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("stock_code", kind="stable").reset_index(drop=True)
 
 
-def destinations(stock_company: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
+def destinations(stock_company: pd.DataFrame, data_dir: Path) -> pd.DataFrame:
     """The 2024 city of each listed firm: stock_code, dest_city_code. The only 2024 fact the task reads."""
     code = stock_company["stock_code"] if "stock_code" in stock_company.columns else stock_company["ts_code"].str[:6]
-    city = city_from_names(stock_company["province"], stock_company["city"], counties)
+    city = city_from_names(stock_company["province"], stock_company["city"], data_dir)
     out = pd.DataFrame({"stock_code": code.astype("string"), "dest_city_code": city})
     return out.dropna().drop_duplicates("stock_code").reset_index(drop=True)
 
@@ -280,46 +197,16 @@ def load_task(data_dir: Path) -> RelocationTask:
     from matcher.sources.geo2015 import load_listed_geo_2015
     from matcher.sources.tushare import load_stock_company
 
-    counties = load_county_points(data_dir)
-    f2015 = firms_2015(load_listed_geo_2015(data_dir).frame, counties)
-    dest = destinations(load_stock_company(data_dir).frame, counties)
-    return build_task(f2015, dest, city_units(counties))
+    counties = geo.county_points(data_dir)
+    f2015 = firms_2015(load_listed_geo_2015(data_dir).frame, counties, data_dir)
+    dest = destinations(load_stock_company(data_dir).frame, data_dir)
+    return build_task(f2015, dest, geo.prefecture_points(counties))
 
 
-# --------------------------------------------------------------------------------------------------
-# metrics
-# --------------------------------------------------------------------------------------------------
-def truth_ranks(scores: np.ndarray, valid: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Rank of the true city among valid candidates (1 = top); ties count half (expected rank under a
-    random tie-break), so a ranker gains nothing from ties."""
-    s = np.where(valid, scores, -np.inf)
-    t = s[np.arange(len(truth)), truth][:, None]
-    higher = ((s > t) & valid).sum(axis=1)
-    ties = ((s == t) & valid).sum(axis=1) - 1
-    return higher + 1 + ties / 2.0
 
 
-def rank_metrics(ranks: np.ndarray) -> dict[str, float]:
-    """MRR, median rank, recall@10 and @30 of the truth's rank (ties as expected values)."""
-    r = np.asarray(ranks, dtype=np.float64)
-    return {
-        "mrr": float(np.mean(1.0 / r)),
-        "median_rank": float(np.median(r)),
-        "recall_at_10": float(np.mean(r <= 10)),  # on the expected rank when tied
-        "recall_at_30": float(np.mean(r <= 30)),
-    }
 
 
-def random_metrics(n_candidates: np.ndarray) -> dict[str, float]:
-    """Expected metrics of a random order over ``n`` candidates per mover (analytic)."""
-    n = np.asarray(n_candidates, dtype=np.float64)
-    mrr = np.mean([np.mean(1.0 / np.arange(1, k + 1)) for k in n.astype(int)])
-    return {
-        "mrr": float(mrr),
-        "median_rank": float(np.median((n + 1) / 2)),
-        "recall_at_10": float(np.mean(np.minimum(10 / n, 1))),
-        "recall_at_30": float(np.mean(np.minimum(30 / n, 1))),
-    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -339,43 +226,12 @@ def baseline_scores(task: RelocationTask) -> dict[str, np.ndarray]:
 
 
 # --------------------------------------------------------------------------------------------------
-# conditional logit (the fitted ranker's training routine)
+# the fitted ranker: conditional logit (matcher.model.choice), out of fold and on all movers
 # --------------------------------------------------------------------------------------------------
-def fit_conditional_logit(x: np.ndarray, valid: np.ndarray, truth: np.ndarray, *, l2: float = 1.0) -> np.ndarray:
-    """Weights w maximising Σ_m log softmax_c(x_mc · w)[truth_m] over valid c, minus l2/2 ‖w‖².
-
-    ``x``: (n_movers, n_candidates, n_features), already standardised. McFadden's conditional logit —
-    the discrete-choice model of "which place does a firm choose", so firm-only features cancel.
-    """
-    n, _, k = x.shape
-    mask = np.where(valid, 0.0, -np.inf)
-    idx = np.arange(n)
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        s = x @ w + mask
-        smax = s.max(axis=1, keepdims=True)
-        e = np.exp(s - smax)
-        z = e.sum(axis=1, keepdims=True)
-        p = e / z
-        ll = (s[idx, truth] - (np.log(z[:, 0]) + smax[:, 0])).sum()
-        grad_ll = x[idx, truth].sum(axis=0) - np.einsum("nc,nck->k", p, x)
-        return float(-ll + 0.5 * l2 * w @ w), -grad_ll + l2 * w
-
-    res = minimize(loss, np.zeros(k), jac=True, method="L-BFGS-B")
-    return np.asarray(res.x)
 
 
-def standardise(x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(x_std, mean, sd) over the valid cells; constant features get sd 1."""
-    cells = x[valid]
-    mu = cells.mean(axis=0)
-    sd = cells.std(axis=0)
-    sd = np.where(sd > 0, sd, 1.0)
-    return (x - mu) / sd, mu, sd
 
 
-def stack(grid: dict[str, np.ndarray], features: tuple[str, ...]) -> np.ndarray:
-    return np.stack([np.nan_to_num(np.asarray(grid[f], dtype=np.float64), nan=0.0) for f in features], axis=-1)
 
 
 def cross_fitted_scores(task: RelocationTask, features: tuple[str, ...] = RELOCATION_FEATURES, *, folds: int = 5, l2: float = 1.0) -> np.ndarray:
@@ -404,13 +260,6 @@ def fitted_weights(task: RelocationTask, features: tuple[str, ...] = RELOCATION_
 # --------------------------------------------------------------------------------------------------
 # the benchmark run and its report
 # --------------------------------------------------------------------------------------------------
-def bootstrap_mrr_ci(ranks: np.ndarray, *, n: int = 2000, seed: int = 0) -> tuple[float, float]:
-    """95% percentile interval of the MRR over movers resampled with replacement (fixed seed)."""
-    rng = np.random.default_rng(seed)
-    rr = 1.0 / np.asarray(ranks, dtype=np.float64)
-    idx = rng.integers(0, len(rr), size=(n, len(rr)))
-    means = rr[idx].mean(axis=1)
-    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
 def run_relocation_benchmark(
@@ -432,11 +281,11 @@ def run_relocation_benchmark(
         from matcher.sources.chainkg import load_company_industry
         from matcher.sources.geo2015 import load_listed_geo_2015
 
-        counties = load_county_points(data_dir)
+        counties = geo.county_points(data_dir)
         f2015 = firms_2015(load_listed_geo_2015(data_dir).frame, counties)
         ci = load_company_industry(data_dir).frame
         sw = pd.DataFrame({"stock_code": ci["stock_code"].astype("string"), "sw_l2_code": ci["sw_l2_code"].astype("string")})
-        chain_task = with_chain(task, chain_grid(task, f2015, city_units(counties), sw, edges))
+        chain_task = with_chain(task, chain_grid(task, f2015, geo.prefecture_points(counties), sw, edges))
     n_cand = task.valid.sum(axis=1)
     results: dict[str, dict[str, float]] = {"random (expected)": random_metrics(n_cand)}
     all_ranks: dict[str, np.ndarray] = {}

@@ -20,13 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from matcher.model.match import FirmCountyRanker
+from matcher.model.match import CityInputs, FirmCountyRanker, prepare_firms, score_matches
 from matcher.model.pairs import (
     FEATURES,
     FirmArrays,
@@ -143,7 +144,7 @@ def synthetic_run(n_firms: int, *, k: int = 50, chunk_size: int = 1000, seed: in
 def synthetic_run_isolated(n_firms: int, *, k: int = 50, chunk_size: int = 1000, timeout: float = 3600) -> dict[str, float]:
     """:func:`synthetic_run` in a child process, so peak memory is that size's alone."""
     code = (
-        "import json, sys; from matcher.model.speed import synthetic_run; "
+        "import json, sys; from matcher.bench.speed import synthetic_run; "
         f"print(json.dumps(synthetic_run({int(n_firms)}, k={int(k)}, chunk_size={int(chunk_size)})))"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, check=False)
@@ -152,66 +153,37 @@ def synthetic_run_isolated(n_firms: int, *, k: int = 50, chunk_size: int = 1000,
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def real_data_run(data_dir: Path, city: str = "秦皇岛", *, workdir: Path | None = None, k: int = 50) -> dict[str, object]:
-    """Stage timings on the real data in a fresh work directory (unless ``workdir`` is given)."""
+#: builds every stage in a fresh work directory: (seconds per stage, the firm master, the city's inputs)
+StageBuild = Callable[[Path], tuple[dict[str, float], pd.DataFrame, CityInputs]]
+
+
+def real_data_run(build: StageBuild, city: str = "秦皇岛", *, k: int = 50) -> dict[str, object]:
+    """Stage timings on the real data in a fresh work directory (``build`` is the orchestrator's, given by
+    the caller: this module sits below it), then the scoring of ``city``."""
     out: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        wd = Path(workdir) if workdir is not None else Path(tmp)
-        stages: dict[str, float | str] = {}
-        firms = None
+        seconds, firms, inputs = build(Path(tmp))
+        out["stages"] = {f"{k_}_s": v for k_, v in seconds.items()}
         t = time.perf_counter()
-        try:
-            from matcher.firms.master import ensure_firms
-
-            firms = ensure_firms(data_dir, wd)
-            stages["firm_master_s"] = time.perf_counter() - t
-        except Exception as exc:  # noqa: BLE001 - a stage that fails is reported, not hidden
-            stages["firm_master_s"] = f"failed: {type(exc).__name__}: {exc}"[:300]
-        t = time.perf_counter()
-        try:
-            from matcher.chain.graph import ensure_chain
-
-            ensure_chain(data_dir, wd)
-            stages["chain_s"] = time.perf_counter() - t
-        except Exception as exc:  # noqa: BLE001
-            stages["chain_s"] = f"failed: {type(exc).__name__}: {exc}"[:300]
-        t = time.perf_counter()
-        try:
-            from matcher.regions import ensure_profiles
-
-            ensure_profiles(data_dir, wd)
-            stages["profiles_s"] = time.perf_counter() - t
-        except Exception as exc:  # noqa: BLE001
-            stages["profiles_s"] = f"failed: {type(exc).__name__}: {exc}"[:300]
-        out["stages"] = stages
-        if firms is None:
-            return out
-        from matcher.model.match import national_counties, prepare_firms, score_matches, supply_edges
-
-        edges = supply_edges(data_dir, wd)
-        t = time.perf_counter()
-        m = score_matches(city, firms, data_dir, wd)
-        out["score_matches_cold"] = {"city": city, "rows": len(m), "firms": int(m["firm_id"].nunique()), "seconds": time.perf_counter() - t}
-        t = time.perf_counter()
-        m = score_matches(city, firms, data_dir, wd)
+        m = score_matches(firms, inputs)
         out["score_matches"] = {"city": city, "rows": len(m), "firms": int(m["firm_id"].nunique()), "seconds": time.perf_counter() - t}
         t = time.perf_counter()
-        m = score_matches(city, firms, data_dir, wd, with_reasons=False)
+        m = score_matches(firms, inputs, with_reasons=False)
         out["score_matches_no_reasons_s"] = time.perf_counter() - t
         fr = prepare_firms(firms)
         fr = fr.assign(list_date=fr["list_date"].fillna(fr["list_date"].min()))
-        nat = national_counties(data_dir)
-        out["national_topk"] = time_topk(fr, nat, edges, k=k)
+        out["national_topk"] = time_topk(fr, inputs.national, inputs.edges, k=k)
     out["peak_rss_mb"] = _max_rss_mb()
     return out
 
 
-def run_speed_benchmark(data_dir: Path | None, *, multiples: tuple[int, ...] = (1, 10, 100), base_firms: int | None = None, k: int = 50, real: bool = True) -> dict[str, object]:
-    """The whole benchmark: real-data stages (when ``data_dir``) and synthetic sizes ``base × multiples``."""
+def run_speed_benchmark(build: StageBuild | None, *, multiples: tuple[int, ...] = (1, 10, 100), base_firms: int | None = None,
+                        k: int = 50) -> dict[str, object]:
+    """The whole benchmark: real-data stages (when ``build`` is given) and synthetic sizes ``base × multiples``."""
     result: dict[str, object] = {"benchmark": "speed", "k_per_unit": k}
     n_real = base_firms
-    if real and data_dir is not None:
-        result["real"] = real_data_run(Path(data_dir), k=k)
+    if build is not None:
+        result["real"] = real_data_run(build, k=k)
         nt = result["real"].get("national_topk") if isinstance(result["real"], dict) else None
         if isinstance(nt, dict) and n_real is None:
             n_real = int(nt["firms"])

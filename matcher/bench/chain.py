@@ -1,4 +1,5 @@
-"""Chain outputs for a region (CSV, figures, subgraphs) and the chain benchmark figures."""
+"""``matcher bench chain``: graph statistics, the relation cleaning's precision, the industry
+classifier's accuracy and the 秦皇岛 chain analysis → ``benchmarks/results/chain.{json,md}``."""
 
 from __future__ import annotations
 
@@ -6,58 +7,12 @@ import json
 import time
 from pathlib import Path
 
+from matcher import geo
 from matcher.chain import clean
-from matcher.chain.analysis import analyze_region, check_templates
+from matcher.chain.analysis import analyze_region
 from matcher.chain.classify import evaluate_classifier
-from matcher.chain.export import chain_subgraph, plot_chain, write_graph
 from matcher.chain.graph import ChainData, graph_stats
-from matcher.chain.templates import ChainTemplate, load_chain_templates
-
-
-def resolve_region(data_dir: Path, city: str | None = None, counties: list[str] | None = None) -> tuple[list[str], str, str]:
-    """(region codes, level, label) from a city name/code or county names/codes (NBS division tree)."""
-    from matcher.sources.divisions import load_jionlp
-
-    div = load_jionlp(data_dir).frame
-    if counties:
-        codes, labels = [], []
-        for c in counties:
-            hit = div[(div["county_code"] == c) | (div["county"] == c) | (div["county_short"] == c)]
-            if hit.empty:
-                raise KeyError(f"unknown county {c!r}")
-            codes.append(str(hit["county_code"].iloc[0]))
-            labels.append(str(hit["county"].iloc[0]))
-        return codes, "county", "+".join(labels)
-    if not city:
-        raise ValueError("give a city or counties")
-    hit = div[(div["city_code"] == city) | (div["city"] == city) | (div["city_short"] == city)]
-    if hit.empty:
-        raise KeyError(f"unknown city {city!r}")
-    return [str(hit["city_code"].iloc[0])], "city", str(hit["city"].iloc[0])
-
-
-def write_region_report(
-    chain_data: ChainData,
-    region_codes: list[str],
-    level: str,
-    label: str,
-    out_dir: Path,
-    templates: list[ChainTemplate] | None = None,
-) -> dict[str, Path]:
-    """Analysis CSV, template checks CSV, per chain a figure (PNG + SVG) and the subgraph (JSON + GraphML)."""
-    templates = templates or load_chain_templates()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    res = analyze_region(chain_data.firms, region_codes, level, chain_data, templates)
-    paths = {"analysis": out_dir / f"chain_analysis_{label}.csv", "checks": out_dir / "chain_template_checks.csv"}
-    res.to_csv(paths["analysis"], index=False, encoding="utf-8-sig")
-    check_templates(chain_data, templates).to_csv(paths["checks"], index=False, encoding="utf-8-sig")
-    for t in templates:
-        g = chain_subgraph(chain_data, t, res)
-        for ext in ("png", "svg"):
-            paths[f"{t.code}.{ext}"] = plot_chain(g, out_dir / f"chain_{t.code}.{ext}", title=f"{label} · {t.chain}")
-        for k, p in write_graph(g, out_dir, f"chain_{t.code}").items():
-            paths[f"{t.code}.{k}"] = p
-    return paths
+from matcher.chain.templates import load_chain_templates
 
 
 def bench_chain(chain_data: ChainData, data_dir: Path) -> dict:
@@ -78,7 +33,8 @@ def bench_chain(chain_data: ChainData, data_dir: Path) -> dict:
     }
     clf = evaluate_classifier(chain_data.firms, chain_data.firm_products)
     out["classifier"] = clf.to_dict(orient="records")
-    codes, level, label = resolve_region(data_dir, city="秦皇岛市")
+    code, label = geo.resolve_city("秦皇岛", data_dir)
+    codes, level = [code], "city"
     templates = load_chain_templates()
     res = analyze_region(chain_data.firms, codes, level, chain_data, templates)
     summary = {}

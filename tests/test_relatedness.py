@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.regions.metrics import counts_matrix, density, presence, proximity, rca, to_long
+from matcher.relatedness import counts_matrix, density, presence, proximity, rca, to_long
 
 
 def _synthetic_counts(seed: int, n_regions: int = 40, n_inds: int = 15) -> pd.DataFrame:
