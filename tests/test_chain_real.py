@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from matcher.chain import (
     analyze_region,
     clean,
-    ensure_chain,
     evaluate_classifier,
     graph_stats,
     industry_supply_edges,
@@ -28,8 +27,8 @@ QHD = "130300"
 
 
 @pytest.fixture(scope="module")
-def chain(data_dir: Path, real_workdir: Path):
-    return ensure_chain(data_dir, real_workdir)
+def chain(pipe):
+    return pipe.chain
 
 
 def test_real_relations_are_in_the_graph(chain) -> None:
@@ -97,13 +96,21 @@ def test_templates_cite_real_sources(data_dir: Path, chain) -> None:
                 assert c in gb.index and f"{c} {gb[c]}" in s.source, (t.chain, c)
 
 
-def test_relation_cleaning_precision_on_labelled_sample(chain) -> None:
+def test_relation_cleaning_rule_is_chosen_on_the_tune_half(chain) -> None:
     lab = clean.load_labelled()
     assert len(lab) >= 200 and set(lab["label"]) == {0, 1}
+    assert lab.groupby("stratum")["half"].value_counts().unstack().eq(30).all().all()
     # every labelled relation is in the data, in the stratum it was sampled from
     rel = chain.relations.set_index(["down", "up"])["stratum"]
     assert all(rel[(d, u)] == s for d, u, s in zip(lab["down"], lab["up"], lab["stratum"], strict=True))
-    sizes = chain.relations["stratum"].value_counts().to_dict()
+    sizes = {str(k): int(v) for k, v in chain.relations["stratum"].value_counts().items()}
+    # the graph's rule is the one the written criterion picks on the tune half — never on the holdout
+    assert clean.choose_rule(clean.load_labelled(half="tune"), sizes) == clean.DEFAULT_RULE
+
+
+def test_relation_cleaning_precision_on_the_holdout_half(chain) -> None:
+    lab = clean.load_labelled(half="holdout")
+    sizes = {str(k): int(v) for k, v in chain.relations["stratum"].value_counts().items()}
     ev = clean.evaluate_rules(lab, sizes).set_index("rule")
     raw, chosen = ev.loc["raw"], ev.loc[clean.DEFAULT_RULE]
     assert raw["precision_est"] < 0.35  # the extracted relations are mostly noise

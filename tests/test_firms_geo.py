@@ -1,11 +1,15 @@
 """Geocoding on the real division tables: zones, new districts, towns, city and English names.
 
-The accuracy floor is measured on ``tests/fixtures/geo_labelled_addresses.csv`` (200 SZSE registered
-addresses labelled by hand from the text: 140 stratified "dev" rows and 60 random "holdout" rows; see its
-header). Measured: dev 0.993, holdout 0.933 when first run (1.000 after the town-level-zone rule that its
-errors prompted), plain cpca 0.66-0.68. Those labels say which county the text names, so they score the
-text rules (``infer=False``); the data-derived co-occurrence placements are scored by leave-one-firm-out
-validation instead (test_cooccurrence_rules_and_validation).
+Accuracy is measured on a fresh holdout: 420 business-registry addresses (a source the rules were never
+tuned on) drawn at random with recorded seeds (:mod:`matcher.bench.samples`) and labelled by the
+written rule ``data/labels/geo_holdout_registry.md`` before the geocoder ran on them; only its ``dev``
+half may ever be looked at to change a rule. The floors below were written down before the geocoder
+was run on those rows and are set by what a county profile can bear, not by a measurement:
+a placement must be right at least 95 times in 100, at least three addresses in four that name their
+county must be placed there, and the prefecture must be right for 95 in 100.
+
+The 200 SZSE addresses labelled while the rules were written (``data/labels/geo_labelled_szse.csv``)
+are a development set: their checks below are regressions, not a measurement.
 """
 
 from __future__ import annotations
@@ -14,25 +18,56 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from matcher.firms.geo import (
-    GEO_COLUMNS,
-    RULE_THRESHOLDS,
-    _road_keys,
-    _zone_keys,
-    cooccurrence_rules,
+from matcher import resources
+from matcher.bench.geo import (
+    SZSE_DEV,
     cooccurrence_validation,
-    cpca_baseline,
-    geocode_addresses,
-    geocode_city_names,
-    geocode_english_cities,
     labelled_accuracy,
-    load_divisions,
-    load_zone_table,
     read_labelled,
+    registry_holdout,
     zone_table_validation,
 )
+from matcher.geo import (
+    GEO_COLUMNS,
+    cpca_baseline,
+    geocode_city_names,
+    geocode_english_cities,
+    load_divisions,
+    load_zone_table,
+)
+from matcher.geo import geocode_addresses as _geocode
+from matcher.geo.evidence import RULE_THRESHOLDS, _road_keys, _zone_keys
 
 pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture(scope="module")
+def evidence(pipe):  # noqa: ANN001, ANN201
+    """The firm master's corpus and co-occurrence rules (what every production geocoding call uses)."""
+    from matcher.firms.locate import address_evidence
+    from matcher.sources.exchanges import load_szse
+    from matcher.sources.geo2015 import load_listed_geo_2015
+
+    return address_evidence(load_szse(pipe.data_dir).frame, load_listed_geo_2015(pipe.data_dir).frame, pipe.data_dir)
+
+
+@pytest.fixture(scope="module")
+def geocode_addresses(evidence):  # noqa: ANN001, ANN201
+    """``matcher.geo.geocode_addresses`` with the master's evidence, as production calls it."""
+    rules = evidence[1]
+
+    def run(addresses, city_hint=None, data_dir=None, infer=True):  # noqa: ANN001, ANN202
+        return _geocode(addresses, city_hint, data_dir=data_dir, infer=infer, evidence=rules)
+
+    return run
+
+
+def test_registry_holdout_meets_the_floors_written_in_advance(data_dir: Path, evidence) -> None:  # noqa: ANN001
+    h = registry_holdout(data_dir, evidence[1])["holdout"]
+    assert h["n"] == 210 and h["county_labelled"] > 150
+    assert h["county_precision"] >= 0.95, h
+    assert h["county_recall"] >= 0.75, h
+    assert h["prefecture_accuracy_all_rows"] >= 0.95, h
 
 
 def test_load_divisions(data_dir: Path) -> None:
@@ -64,7 +99,7 @@ def test_load_divisions(data_dir: Path) -> None:
         ("卢龙县木井镇", "130324"),  # county named alone
     ],
 )
-def test_addresses_to_county(data_dir: Path, address: str, county: str) -> None:
+def test_addresses_to_county(data_dir: Path, address: str, county: str, geocode_addresses) -> None:
     out = geocode_addresses(pd.Series([address]), data_dir=data_dir)
     assert out.loc[0, "county_code"] == county
     assert out.loc[0, "geo_level"] == "county"
@@ -84,13 +119,13 @@ def test_addresses_to_county(data_dir: Path, address: str, county: str) -> None:
         ("浙江省杭州市莫干山路1418-50号（上城科技工业基地）", None),  # a park named after 上城区, elsewhere
     ],
 )
-def test_bracketed_and_generic_zone_mentions(data_dir: Path, address: str, county: str | None) -> None:
+def test_bracketed_and_generic_zone_mentions(data_dir: Path, address: str, county: str | None, geocode_addresses) -> None:
     out = geocode_addresses(pd.Series([address]), data_dir=data_dir, infer=False)
     got = out.loc[0, "county_code"]
     assert (None if pd.isna(got) else got) == county
 
 
-def test_roads_and_unnamed_zones_stay_at_city_without_evidence(data_dir: Path) -> None:
+def test_roads_and_unnamed_zones_stay_at_city_without_evidence(data_dir: Path, geocode_addresses) -> None:
     addrs = pd.Series(["河北省石家庄市建华南大街161号", "广东省广州经济技术开发区开创大道1501号",
                        "湖北省武汉市东湖开发区黄龙山南路6号", "安徽省滁州市苏州北路258号", None])
     text = geocode_addresses(addrs, data_dir=data_dir, infer=False)
@@ -115,23 +150,22 @@ def test_evidence_keys_synthetic() -> None:
     assert _road_keys("江西省上饶市") == []
 
 
-def test_cooccurrence_rules_and_validation(data_dir: Path) -> None:
-    rules = cooccurrence_rules(data_dir)
+def test_cooccurrence_rules_and_validation(data_dir: Path, evidence) -> None:
+    rules = evidence[1]
     assert {"city_code", "kind", "key", "county_code", "support", "total", "share"} <= set(rules.columns)
     for kind, (lo, share) in RULE_THRESHOLDS.items():
         r = rules[rules["kind"] == kind]
         assert len(r) > 0 and (r["support"] >= lo).all() and (r["share"] >= share).all()
     gz = rules.set_index(["city_code", "kind", "key"])
     assert gz.loc[("440100", "zone", "|jk"), "county_code"] == "440112"
-    val = cooccurrence_validation(data_dir)
-    # leave-one-firm-out on SZSE rows whose county the text names; measured address 0.992 (n=123),
-    # zone 0.948 (n=155), road 0.958 (n=144)
-    assert val["address"]["accuracy"] >= 0.97 and val["address"]["n_predicted"] >= 100
-    assert val["zone"]["accuracy"] >= 0.92 and val["zone"]["n_predicted"] >= 100
-    assert val["road"]["accuracy"] >= 0.92 and val["road"]["n_predicted"] >= 100
+    val = cooccurrence_validation(evidence[0])
+    # leave-one-firm-out on SZSE rows whose county the text names (figures in benchmarks/results/geo.md); a
+    # rule kind that is wrong more than one time in ten must not place addresses
+    for kind in ("address", "zone", "road"):
+        assert val[kind]["accuracy"] >= 0.9 and val[kind]["n_predicted"] >= 100, (kind, val[kind])
 
 
-def test_city_hint_used_only_without_a_city_in_text(data_dir: Path) -> None:
+def test_city_hint_used_only_without_a_city_in_text(data_dir: Path, geocode_addresses) -> None:
     out = geocode_addresses(pd.Series(["中国(上海)自由贸易试验区康桥东路800号", "新疆昌吉回族自治州准东经济技术开发区"], index=[5, 9]),
                             pd.Series(["上海市", "和田地区"], index=[5, 9]), data_dir=data_dir, infer=False)
     assert list(out.index) == [5, 9]
@@ -148,10 +182,11 @@ def test_city_hint_used_only_without_a_city_in_text(data_dir: Path) -> None:
     assert no_table.loc[0, "county_code"] == "310115" and no_table.loc[0, "geo_method"] == "address_cooccurrence"
 
 
-def test_labelled_sample_accuracy_and_qinhuangdao(data_dir: Path, fixtures_dir: Path) -> None:
+def test_szse_dev_set_regressions_and_qinhuangdao(data_dir: Path, geocode_addresses) -> None:
+    """The SZSE addresses the rules were written on: a development set, so these are regressions."""
     from matcher.sources.exchanges import load_szse
 
-    lab = read_labelled(fixtures_dir / "geo_labelled_addresses.csv")
+    lab = read_labelled(resources.data_path(SZSE_DEV))
     assert len(lab) >= 200 and (lab["set"] == "holdout").sum() == 60
     szse = load_szse(data_dir).frame.set_index("stock_code")
     hint = lab["stock_code"].map(szse["city"])
@@ -167,10 +202,8 @@ def test_labelled_sample_accuracy_and_qinhuangdao(data_dir: Path, fixtures_dir: 
     assert (full.loc[~inferred, "county_code"].fillna("") == pred.loc[~inferred, "county_code"].fillna("")).all()
     base = labelled_accuracy(lab, pd.DataFrame({"county_code": cpca_baseline(lab["reg_address"])["county_code"],
                                                 "city_code": pd.NA}))
-    assert acc["county_accuracy"] >= 0.95  # measured 0.995 (199/200)
-    hold = lab["set"] == "holdout"
-    assert labelled_accuracy(lab[hold], pred[hold])["county_accuracy"] >= 0.9  # 0.933 on first sight
-    assert acc["county_accuracy"] > base["county_accuracy"] + 0.2  # plain cpca: 0.664
+    assert acc["county_accuracy"] >= 0.95
+    assert acc["county_accuracy"] > base["county_accuracy"] + 0.2
     codes = dict(zip(lab["stock_code"], pred["county_code"], strict=True))
     assert [codes[c] for c in ("300869", "300922", "301552", "301580")] == ["130371"] * 4
     assert codes["000889"] == "130302"
@@ -178,14 +211,15 @@ def test_labelled_sample_accuracy_and_qinhuangdao(data_dir: Path, fixtures_dir: 
     assert pred.loc[lab["stock_code"] == "300869", "lon"].isna().all()
 
 
-def test_szse_county_share(data_dir: Path) -> None:
+def test_szse_county_coverage(data_dir: Path, geocode_addresses) -> None:
     from matcher.sources.exchanges import load_szse
 
     szse = load_szse(data_dir).frame
     out = geocode_addresses(szse["reg_address"], szse["city"], data_dir=data_dir)
     share = (out["geo_level"] == "county").mean()
-    # measured 0.9057 = 2,604/2,875 (0.8904 in session 1; 0.8626 text rules alone); plain cpca 0.636
-    assert share >= 0.900
+    # coverage (how many are placed), not accuracy (the registry holdout measures that); a regression floor
+    # well below the level reached (benchmarks/results/geo.md), never raised to meet a new measurement
+    assert share >= 0.85
     text = geocode_addresses(szse["reg_address"], szse["city"], data_dir=data_dir, infer=False)
     assert share > (text["geo_level"] == "county").mean() + 0.005
     assert (out.loc[text["geo_level"] == "county", "county_code"] == text.loc[text["geo_level"] == "county",
@@ -224,7 +258,7 @@ def test_zone_table_rows_are_cited_and_valid(data_dir: Path) -> None:
             assert units.loc[code, "city_code"] == r["city_code"] and units.loc[code, "county"] == name
 
 
-def test_zone_table_placement(data_dir: Path) -> None:
+def test_zone_table_placement(data_dir: Path, geocode_addresses, evidence) -> None:
     addrs = pd.Series(["湖南省长沙市高新区青山路668号", "江苏省苏州高新区长江路695号",  # single host
                        "陕西省西安市高新区团结南路16号",  # spans 雁塔/长安/未央: no host town named → city
                        "湖北省武汉市东湖开发区黄龙山南路6号",  # spans 洪山/江夏, no town
@@ -242,12 +276,12 @@ def test_zone_table_placement(data_dir: Path) -> None:
     more = geocode_addresses(pd.Series(["陕西省西安市经开区泾渭工业园西金路西段15号", "陕西省西安市经开区凤城十二路",
                                         "广东省广州开发区科学城起云路6号"]), data_dir=data_dir)
     assert list(more["county_code"].fillna("")) == ["", "610112", "440112"]
-    val = zone_table_validation(data_dir)
+    val = zone_table_validation(data_dir, evidence[0])
     # few reference addresses pair these zones with a county (why the table exists): measured 8/8
     assert val["single_host"]["n"] >= 4 and val["single_host"]["accuracy"] == 1.0
 
 
-def test_zone_table_overlaps_and_town_zone_forms(data_dir: Path) -> None:
+def test_zone_table_overlaps_and_town_zone_forms(data_dir: Path, geocode_addresses) -> None:
     """A sub-area the table records as spanning several counties (临港新片区) inside a single-host zone (the
     Shanghai FTZ) matches two rows and stays at city level; a town-level zone written without its city prefix
     (天津空港经济区 → 空港经济区) and a city's single 保税区 town are text rules."""
