@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from matcher import resources
 from matcher.bench.geo import (
     SZSE_DEV,

@@ -5,7 +5,6 @@ files on synthetic data."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -17,13 +16,13 @@ from matcher.sources.base import QUARANTINE_COLUMNS, LoadResult
 
 
 @pytest.fixture(scope="session")
-def firms(data_dir: Path, real_workdir: Path) -> pd.DataFrame:
-    return master.ensure_firms(data_dir, real_workdir)
+def firms(pipe) -> pd.DataFrame:  # noqa: ANN001
+    return pipe.firms
 
 
 @pytest.fixture(scope="session")
-def quarantine(firms: pd.DataFrame, real_workdir: Path) -> pd.DataFrame:
-    return pd.read_parquet(real_workdir / "quarantine.parquet")
+def quarantine(pipe) -> pd.DataFrame:  # noqa: ANN001
+    return pipe.firm_master.frames["quarantine"]
 
 
 def _row(firms: pd.DataFrame, code: str) -> pd.Series:
@@ -126,10 +125,16 @@ def test_quarantine_and_report(quarantine: pd.DataFrame, real_workdir: Path) -> 
 
 
 @pytest.mark.realdata
-def test_cache_reuses_fresh_artifacts(firms: pd.DataFrame, data_dir: Path, real_workdir: Path) -> None:
-    t0 = time.perf_counter()
-    again = master.ensure_firms(data_dir, real_workdir)
-    assert time.perf_counter() - t0 < 10  # read back, not rebuilt (a rebuild loads every source)
+def test_cache_reuses_fresh_artifacts(firms: pd.DataFrame, data_dir: Path, real_workdir: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh artifact is read back, never rebuilt: the build is made to fail, and is not called."""
+    from matcher import pipeline
+
+    def no_build(*_a, **_k):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("the firm master was rebuilt although it is fresh")
+
+    monkeypatch.setattr(pipeline, "build_firm_master", no_build)
+    again = pipeline.Pipeline.open(data_dir, real_workdir, user_files=[]).firms
     pd.testing.assert_frame_equal(again, firms)
 
 
@@ -160,7 +165,7 @@ def test_fortune_linker_against_hand_checked_links(data_dir: Path, fixtures_dir:
 def test_user_file_firms_synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """synthetic: a little-giant list with one firm that is a (synthetic) listed firm and one that is
     not: the first flags the listed row, the second becomes a new ``M:`` firm."""
-    from matcher.firms import geo
+    from matcher import geo
 
     listed = pd.DataFrame({
         "firm_id": ["S:900001"], "name": ["甲乙机械"], "legal_name": ["河北甲乙丙机械制造股份有限公司"],

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
-from matcher.model.evaluate import evaluate_rankers, headline, metrics, ndcg_per_group, weighted_metrics
+from matcher.bench.entry import headline
+from matcher.model.evaluate import evaluate_rankers, metrics, ndcg_per_group, weighted_metrics
 
 
 def synthetic(n: int = 3000, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matcher.geo import haversine_km
 from matcher.model.pairs import (
     FEATURES,
     build_unit_tables,
@@ -14,7 +15,6 @@ from matcher.model.pairs import (
     feature_grid,
     firm_arrays,
     firm_standing,
-    haversine_km,
     industry_prefix,
     pair_features,
     rca_matrix,

@@ -19,7 +19,6 @@ from matcher.model.rank import (
     SizeRanker,
     baseline_rankers,
     reason_text,
-    register_reason,
 )
 
 
@@ -62,11 +61,11 @@ def test_contract(ranker: Ranker, cells: pd.DataFrame) -> None:
     fitted = ranker.fit(cells, cells["entered"].to_numpy())
     assert fitted is ranker
     assert ranker.n_features_in_ == len(ranker.features)
-    s1, s2 = ranker.score(cells), ranker.score(cells.copy())
+    s1, s2 = ranker.decision_function(cells), ranker.decision_function(cells.copy())
     assert s1.shape == (len(cells),) and s1.dtype == np.float64 and np.isfinite(s1).all()
     np.testing.assert_array_equal(s1, s2)  # deterministic
     # the score of a row does not depend on the other rows
-    np.testing.assert_allclose(ranker.score(cells.iloc[::-1])[::-1], s1)
+    np.testing.assert_allclose(ranker.decision_function(cells.iloc[::-1])[::-1], s1)
 
     ranked = ranker.rank(cells, group_col="city", keys=["city", "industry"], top_k=5)
     assert list(ranked.columns) == ["city", "industry", "score", "rank", "reasons"]
@@ -81,13 +80,13 @@ def test_contract(ranker: Ranker, cells: pd.DataFrame) -> None:
     assert overall["rank"].tolist() == list(range(1, len(cells) + 1))
     # clone keeps the configuration (scikit-learn contract) and a clone refits to the same scores
     again = clone(ranker).fit(cells, cells["entered"].to_numpy())
-    np.testing.assert_allclose(again.score(cells), s1)
+    np.testing.assert_allclose(again.decision_function(cells), s1)
     with pytest.raises(KeyError):
-        ranker.score(cells.drop(columns=ranker.features[0]))
+        ranker.decision_function(cells.drop(columns=ranker.features[0]))
 
 
 def test_size_ranker_is_the_product(cells: pd.DataFrame) -> None:
-    s = SizeRanker().fit(cells).score(cells)
+    s = SizeRanker().fit(cells).decision_function(cells)
     np.testing.assert_array_equal(s, cells["city_firms"] * cells["ind_firms"])
 
 
@@ -96,8 +95,8 @@ def test_learned_beats_size_when_the_signal_is_elsewhere() -> None:
 
     train, test = synthetic_cells(4000, seed=1), synthetic_cells(4000, seed=2)
     learned = LearnedRanker().fit(train, train["entered"])
-    ap_learned = average_precision_score(test["entered"], learned.score(test))
-    ap_size = average_precision_score(test["entered"], SizeRanker().fit(train).score(test))
+    ap_learned = average_precision_score(test["entered"], learned.decision_function(test))
+    ap_size = average_precision_score(test["entered"], SizeRanker().fit(train).decision_function(test))
     assert ap_learned > ap_size + 0.05
     coefs = learned.coefficients
     assert coefs["spill_ind"] > 0.3 and coefs["city_recent"] > 0.2
@@ -115,14 +114,22 @@ def test_reasons_name_the_driving_features() -> None:
     assert learned.reasons(row.assign(spill_ind=0.0))[0] == NO_REASON
 
 
-def test_reason_templates_cover_every_feature_and_register() -> None:
+def test_reason_templates_cover_every_feature_and_stay_per_ranker() -> None:
+    from matcher.model.match import FirmCountyRanker
+
     assert set(FEATURE_COLUMNS) <= set(REASON_TEXT)
     assert reason_text("prov_ind", 3) == "同省其他城市已有3家同行业上市公司"
-    register_reason("distance_km", "距离{v:.0f}公里")
-    try:
-        assert reason_text("distance_km", 12.4) == "距离12公里"
-    finally:
-        REASON_TEXT.pop("distance_km")
+    assert reason_text("distance_km", 12.4, {"distance_km": "距离{v:.0f}公里"}) == "距离12公里"
+    # the pair ranker's templates are its own: importing it changes nothing of the entry task's
+    assert "chain_customers" not in REASON_TEXT and "chain_customers" in FirmCountyRanker.reason_templates
+
+
+def test_score_is_a_metric_as_in_scikit_learn(cells: pd.DataFrame) -> None:
+    from sklearn.metrics import average_precision_score
+
+    r = SizeRanker().fit(cells)
+    y = (cells["size"] > cells["size"].median()).astype(int) if "size" in cells.columns else (np.arange(len(cells)) % 2)
+    assert r.score(cells, y) == pytest.approx(average_precision_score(y, r.decision_function(cells)))
 
 
 def test_learned_needs_an_outcome(cells: pd.DataFrame) -> None:

@@ -35,7 +35,8 @@ NOTEBOOKS: dict[str, list[str]] = {
 def test_every_notebook_is_listed_and_is_a_percent_notebook() -> None:
     """The list above covers every notebook, and each parses as a jupytext percent notebook with
     explanatory markdown cells and code cells."""
-    jupytext = pytest.importorskip("jupytext")
+    import jupytext
+
     found = sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.py"))
     assert found == sorted(NOTEBOOKS)
     for name in found:

@@ -21,7 +21,6 @@ from matcher.outputs.navmap import (
     NavmapOptions,
     assemble_navmap,
     assign_region_groups,
-    build_navmap,
     classify_action,
     load_region_groups,
     read_targets_csv,
@@ -202,7 +201,7 @@ def test_region_groups_first_match_wins() -> None:
 
 @pytest.mark.realdata
 def test_region_group_codes_match_the_division_table(data_dir: Path) -> None:
-    from matcher.regions.units import load_divisions
+    from matcher.geo import load_divisions
 
     div = load_divisions(data_dir)
     g = load_region_groups()
@@ -223,7 +222,9 @@ def test_region_group_codes_match_the_division_table(data_dir: Path) -> None:
 @functools.cache
 def real_navmap(data_dir: str, workdir: str) -> Navmap:
     """The 秦皇岛 map with every eligible firm (top 0), built once per session (Excel/HTML tests reuse it)."""
-    return build_navmap("秦皇岛", Path(data_dir), Path(workdir), NavmapOptions(top=0))
+    from matcher.api import navmap
+
+    return navmap("秦皇岛", NavmapOptions(top=0), Path(data_dir), Path(workdir))
 
 
 @pytest.mark.realdata
@@ -277,7 +278,9 @@ def test_real_filters_really_filter(data_dir: Path, real_workdir: Path) -> None:
 @pytest.mark.slow
 def test_real_outputs_are_deterministic(data_dir: Path, real_workdir: Path, tmp_path: Path) -> None:
     nav = real_navmap(str(data_dir), str(real_workdir))
-    again = build_navmap("秦皇岛", data_dir, real_workdir, NavmapOptions(top=0))
+    from matcher.api import navmap
+
+    again = navmap("秦皇岛", NavmapOptions(top=0), data_dir, real_workdir)
     pd.testing.assert_frame_equal(nav.targets, again.targets)
     a = write_navmap(nav, tmp_path / "a")
     b = write_navmap(again, tmp_path / "b")

@@ -272,13 +272,11 @@ NORTHEAST = ["大连", "长春", "哈尔滨", "齐齐哈尔"]
 
 
 @pytest.fixture(scope="module")
-def northeast(data_dir, real_workdir):
+def northeast(data_dir, pipe):
     """Ranked targets for every city of the 东北 region group (one ranking serves all tests)."""
-    from matcher.firms.master import ensure_firms
-
-    firms = ensure_firms(data_dir, real_workdir)
+    firms = pipe.firms
     codes = T.region_cities("东北", data_dir)
-    ranked = T.ranked_targets("秦皇岛", codes, data_dir, real_workdir, firms=firms)
+    ranked = T.ranked_targets(pipe.city_matches("秦皇岛"), firms, codes, data_dir)
     return firms, codes, ranked
 
 

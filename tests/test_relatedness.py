@@ -118,7 +118,8 @@ def test_counts_matrix_and_to_long_round_trip() -> None:
 def test_against_ecomplexity_package(seed: int) -> None:
     """The ecomplexity package (Growth Lab) on the same long data: RCA, presence, proximity and
     density (its density sums over j including i, i.e. ``exclude_self=False``)."""
-    ec = pytest.importorskip("ecomplexity")
+    import ecomplexity as ec
+
     x = _synthetic_counts(seed, 30, 12)
     long = x.stack().rename("val").reset_index()
     long.columns = ["loc", "prod", "val"]

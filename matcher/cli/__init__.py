@@ -6,9 +6,12 @@ Each module in this package defines ``register(app: typer.Typer) -> None`` and a
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -31,7 +34,30 @@ def build_app() -> typer.Typer:
         register = getattr(module, "register", None)
         if register is not None:
             register(app)
+    _guard(app)
     return app
+
+
+def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except _user_errors() as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return run
+
+
+def _guard(app: typer.Typer) -> None:
+    """Every command turns a user error (bad input, bad setting) into one line on stderr and exit code 2."""
+    for cmd in app.registered_commands:
+        if cmd.callback is not None and not getattr(cmd.callback, "__wrapped__", None):
+            cmd.callback = _guarded(cmd.callback)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _guard(group.typer_instance)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -56,17 +56,17 @@ from matcher.regions.units import resolve_city
 
 #: Conditional-logit weights fitted on the relocation benchmark (all movers, l2 = 1), raw feature scales.
 RELOCATION_WEIGHTS: dict[str, float] = {
-    "unit_size": 0.820,
-    "local_count": 0.355,
-    "rca": 0.132,
-    "density": 0.116,
-    "province_count": -0.035,
-    "neighbour_count": -0.412,
-    "momentum": -0.390,
-    "log_distance": -0.499,
-    "same_province": 1.042,
-    "same_region": 0.138,
-    "size_x_unit_size": 0.082,
+    "unit_size": 0.817,
+    "local_count": 0.367,
+    "rca": 0.168,
+    "density": 0.040,
+    "province_count": -0.027,
+    "neighbour_count": -0.432,
+    "momentum": -0.398,
+    "log_distance": -0.516,
+    "same_province": 1.053,
+    "same_region": 0.133,
+    "size_x_unit_size": 0.086,
 }
 
 #: Hand-set weights (not measured) with the reason for each.

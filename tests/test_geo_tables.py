@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from matcher.geo.tables import load_changes, load_county_coords, load_jionlp, load_towns
 from matcher.sources import all_loaders
 from matcher.sources.base import SourceError
-from matcher.sources.divisions import load_changes, load_county_coords, load_jionlp, load_towns
 
 
 def test_loaders_registered() -> None:

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.model import relocation as R
+from matcher import geo
+from matcher.bench import relocation as R
 from matcher.model.match import RELOCATION_WEIGHTS
 
 
@@ -55,7 +56,13 @@ def test_conditional_logit_recovers_synthetic_rule() -> None:
     assert max(others) < 0.35
     oof = R.cross_fitted_scores(task, folds=5)
     model = R.rank_metrics(R.truth_ranks(oof, task.valid, task.truth))
-    assert model["mrr"] > 2 * R.random_metrics(task.valid.sum(axis=1))["mrr"]
+    # the oracle knows the rule (not the noise): out of fold, the fitted model must come close to it
+    oracle = 1.2 * task.grid["unit_size"] - 0.8 * task.grid["log_distance"]
+    best = R.rank_metrics(R.truth_ranks(oracle, task.valid, task.truth))
+    assert model["mrr"] >= 0.9 * best["mrr"], (model, best)
+    # and a model with the rule's signs reversed would be far worse: the metric can tell them apart
+    worst = R.rank_metrics(R.truth_ranks(-oracle, task.valid, task.truth))
+    assert worst["mrr"] < 0.5 * best["mrr"]
 
 
 def test_cross_fitting_never_scores_a_mover_with_its_own_choice() -> None:
@@ -71,16 +78,11 @@ def test_cross_fitting_never_scores_a_mover_with_its_own_choice() -> None:
     assert not np.allclose(oof2[~fold0], oof[~fold0])  # …and the others did learn from fold 0
 
 
-def test_address_city_uses_current_names() -> None:
-    counties = pd.DataFrame({
-        "county_code": ["320509", "130302", "370117"], "county_name": ["吴江区", "海港区", "钢城区"],
-        "city_code": ["320500", "130300", "370100"], "city_name": ["苏州市", "秦皇岛市", "济南市"],
-        "province_code": ["320000", "130000", "370000"], "province_name": ["江苏省", "河北省", "山东省"],
-        "lon": [120.6, 119.6, 117.8], "lat": [31.1, 39.9, 36.2],
-    })  # fmt: skip
-    city, how = R.address_city(pd.Series(["江苏省吴江市盛泽镇市场路", "河北省秦皇岛市海港区河北大街", "山东省莱芜市钢城区", "火星"]), counties)
+@pytest.mark.realdata
+def test_address_city_uses_current_names(data_dir: Path) -> None:
+    city, how = R.address_city(pd.Series(["江苏省吴江市盛泽镇市场路", "河北省秦皇岛市海港区河北大街", "山东省莱芜市钢城区", "火星"]), data_dir)
     assert city.tolist()[:3] == ["320500", "130300", "370100"] and pd.isna(city.iloc[3])
-    assert how.tolist()[:3] == ["address_names", "address", "address_names"]
+    assert how.tolist()[:3] == ["address", "address", "address"]
 
 
 # ------------------------------------------------------------------------------------------ real data
@@ -89,13 +91,13 @@ def real(data_dir: Path) -> dict[str, object]:
     from matcher.sources.geo2015 import load_listed_geo_2015
     from matcher.sources.tushare import load_stock_company
 
-    counties = R.load_county_points(data_dir)
-    cities = R.city_units(counties)
-    geo = load_listed_geo_2015(data_dir).frame
-    f2015 = R.firms_2015(geo, counties)
+    counties = geo.county_points(data_dir)
+    cities = geo.prefecture_points(counties)
+    g15 = load_listed_geo_2015(data_dir).frame
+    f2015 = R.firms_2015(g15, counties, data_dir)
     company = load_stock_company(data_dir).frame
-    dest = R.destinations(company, counties)
-    return {"counties": counties, "cities": cities, "geo": geo, "f2015": f2015, "company": company, "dest": dest,
+    dest = R.destinations(company, data_dir)
+    return {"counties": counties, "cities": cities, "geo": g15, "f2015": f2015, "company": company, "dest": dest,
             "task": R.build_task(f2015, dest, cities)}  # fmt: skip
 
 
@@ -111,7 +113,7 @@ def test_real_task_shape(real: dict) -> None:
 
 
 @pytest.mark.realdata
-def test_no_post_move_information(real: dict) -> None:
+def test_no_post_move_information(real: dict, data_dir: Path) -> None:
     """Features come from the 2015 file alone; the 2024 table only names each mover's destination."""
     task: R.RelocationTask = real["task"]
     f2015: pd.DataFrame = real["f2015"]
@@ -129,7 +131,7 @@ def test_no_post_move_information(real: dict) -> None:
     movers = set(task.movers["stock_code"])
     others = ~company["stock_code"].isin(movers)
     company.loc[others, ["province", "city"]] = company.loc[others, ["province", "city"]].sample(frac=1.0, random_state=2).to_numpy()
-    dest2 = R.destinations(company, real["counties"])
+    dest2 = R.destinations(company, data_dir)
     task2 = R.build_task(f2015, dest2, real["cities"])
     keep = task2.movers["stock_code"].isin(movers).to_numpy()
     assert keep.sum() == len(task.truth)
@@ -154,9 +156,13 @@ def test_real_benchmark_figures(real: dict, data_dir: Path) -> None:
     rk = res["rankers"]
     rnd = rk["random (expected)"]["mrr"]
     assert rnd < 0.03
-    assert rk["city_size"]["mrr"] > 3 * rnd  # size is a strong baseline, as documented
+    size = rk["city_size"]
+    assert size["mrr"] > 3 * rnd  # size is a strong baseline, as documented
     model = rk["model: conditional logit (out-of-fold)"]
-    assert model["mrr"] > 3 * rnd and model["mrr_ci95_low"] < model["mrr"] < model["mrr_ci95_high"]
+    assert model["mrr_ci95_low"] < model["mrr"] < model["mrr_ci95_high"]
+    # the fitted model contains size among its features: out of fold it must not fall behind its own strongest
+    # ingredient (it does not beat gravity: benchmarks/results/relocation.md says so)
+    assert model["mrr"] >= 0.9 * size["mrr"] and model["median_rank"] <= size["median_rank"]
     # the weights frozen into the default ranker are what the benchmark fits today
     for f, w in res["weights_all_movers"].items():
         assert RELOCATION_WEIGHTS[f] == pytest.approx(w, abs=0.01), f
