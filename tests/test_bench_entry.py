@@ -65,7 +65,7 @@ def test_mlflow_run_and_registered_model(bench_run: dict[str, Path], data_dir: P
     from matcher.model.evaluate import window_frame
 
     test = window_frame(load_entry_firms(data_dir), MAIN_TEST)
-    np.testing.assert_allclose(model.score(test), exported.score(test))
+    np.testing.assert_allclose(model.decision_function(test), exported.decision_function(test))
     ranked = model.rank(test, group_col="city", keys=["province", "city", "industry"], top_k=3)
     assert len(ranked) == 3 * test["city"].nunique()
     assert ranked["reasons"].str.len().min() > 0

@@ -48,7 +48,7 @@ def _entry_for(path: Path, rel: str, **kw: str) -> ManifestEntry:
 def test_committed_manifest_is_valid_and_complete_in_its_columns() -> None:
     entries = load_manifest()
     assert default_manifest().read_text(encoding="utf-8").splitlines()[0] == ",".join(MANIFEST_COLUMNS)
-    assert len(entries) == 47
+    assert len(entries) == 50
     kinds = pd.Series([e.origin_kind for e in entries]).value_counts().to_dict()
     assert kinds == {"github": 30, "derived": 7, "mirror_only": 6, "pypi_wheel": 4}
     for e in entries:
@@ -240,7 +240,7 @@ def test_cli_check_bad_manifest_exits_2(tmp_path: Path) -> None:
 def test_cli_check_real_data_quiet(data_dir: Path, tmp_path: Path) -> None:
     res = runner.invoke(build_app(), ["data", "check", "--data", str(data_dir), "--quiet"])
     assert res.exit_code == 0, res.output
-    assert res.stdout.strip() == f"47/47 files ok in {data_dir}"
+    assert res.stdout.strip() == f"50/50 files ok in {data_dir}"
     # one altered copy: the command names it
     copy = tmp_path / "raw"
     shutil.copytree(data_dir / "wiod2013_chn", copy / "wiod2013_chn")

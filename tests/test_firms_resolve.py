@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from matcher.bench import er as B
 from matcher.firms import resolve as R
 
 
@@ -125,12 +126,12 @@ def test_evaluate_and_choose_threshold() -> None:
 
 def test_synthetic_lists_link_well_and_blocking_stays_bounded() -> None:
     """synthetic: invented lists; candidates per record stay bounded by 2 × top_k."""
-    left, right = R.synthetic_lists(800, seed=3)
+    left, right = B.synthetic_lists(800, seed=3)
     lp, rp = R.prepare(left.drop(columns="truth_code")), R.prepare(right.drop(columns="truth_code"))
     pairs = R.candidate_pairs(lp, rp)
     assert len(pairs) <= 2 * R.BlockingConfig().top_k * len(left)
     links = R.mutual_best(R.score_pairs(pairs, lp, rp), R.DEFAULT_THRESHOLD)
-    m = R.evaluate_links(links, R._truth(left, right))
+    m = R.evaluate_links(links, B._truth(left, right))
     assert m["precision"] >= 0.97 and m["recall"] >= 0.9
 
 
@@ -142,10 +143,10 @@ def test_synthetic_lists_link_well_and_blocking_stays_bounded() -> None:
 def test_real_lists_szse_vs_tushare_without_codes(data_dir) -> None:
     """Names only (codes hidden): contemporaneous lists link with precision ≥ 0.99, recall ≥ 0.97
     on the test half of the codes. Older lists are measured by ``matcher bench er``."""
-    lists = R.listed_er_lists(data_dir)
-    sub = {k: v[R.code_half(v["truth_code"], 1)].reset_index(drop=True) for k, v in lists.items() if k in ("szse", "tushare")}
+    lists = B.listed_er_lists(data_dir)
+    sub = {k: v[B.code_half(v["truth_code"], 1)].reset_index(drop=True) for k, v in lists.items() if k in ("szse", "tushare")}
     assert "truth_code" in sub["szse"].columns and len(sub["szse"]) > 1000
-    res = R.score_list_pairs(sub)[("szse", "tushare")]
+    res = B.score_list_pairs(sub)[("szse", "tushare")]
     m = R.evaluate_links(R.mutual_best(res["scored"], R.DEFAULT_THRESHOLD), res["truth"])
     assert m["precision"] >= 0.99, m
     assert m["recall"] >= 0.97, m
@@ -189,7 +190,7 @@ def _fit_synthetic_model() -> R.EvidenceModel:
     left, right = _synthetic_dated(600, seed=11)
     lp, rp = R.prepare(left.drop(columns="stock_code")), R.prepare(right.drop(columns="stock_code"))
     scored = R.score_pairs(R.candidate_pairs(lp, rp), lp, rp)
-    labels = R.pair_labels({"scored": scored, "truth": _truth_by_code(left, right)})
+    labels = B.pair_labels({"scored": scored, "truth": _truth_by_code(left, right)})
     return R.fit_evidence_model(scored, labels, threshold=0.5)
 
 
@@ -256,18 +257,18 @@ def test_codes_are_never_features() -> None:
 
 @pytest.fixture(scope="module")
 def real_halves(data_dir):
-    lists = R.listed_er_lists(data_dir)
+    lists = B.listed_er_lists(data_dir)
     halves = {}
     for half, role in ((0, "train"), (1, "test")):
-        sub = {k: v[R.code_half(v["truth_code"], half)].reset_index(drop=True) for k, v in lists.items()}
-        halves[role] = (sub, R.score_list_pairs(sub))
+        sub = {k: v[B.code_half(v["truth_code"], half)].reset_index(drop=True) for k, v in lists.items()}
+        halves[role] = (sub, B.score_list_pairs(sub))
     train = halves["train"][1]
     model = R.fit_evidence_model(
         pd.concat([v["scored"] for v in train.values()], ignore_index=True),
-        __import__("numpy").concatenate([R.pair_labels(v) for v in train.values()]),
+        __import__("numpy").concatenate([B.pair_labels(v) for v in train.values()]),
     )
-    sweep = R.pooled_sweep(train, [0.3, 0.5, 0.7, 0.9], model)
-    model.threshold = R._pick_threshold(sweep, 0.99)
+    sweep = B.pooled_sweep(train, [0.3, 0.5, 0.7, 0.9], model)
+    model.threshold = B._pick_threshold(sweep, 0.99)
     return halves, model
 
 
@@ -276,7 +277,7 @@ def test_real_lists_all_pairs_reach_issue_targets(real_halves) -> None:
     """Names + dates + location, codes hidden: pooled over the six list pairs of the test half,
     precision ≥ 0.99 and recall ≥ 0.97 (issue 3), and every list pair reaches ≥ 0.98 precision."""
     halves, model = real_halves
-    pooled = R.pooled_sweep(halves["test"][1], [model.threshold], model).iloc[0]
+    pooled = B.pooled_sweep(halves["test"][1], [model.threshold], model).iloc[0]
     assert pooled["precision"] >= 0.99, pooled.to_dict()
     assert pooled["recall"] >= 0.97, pooled.to_dict()
     for key, v in halves["test"][1].items():
@@ -295,8 +296,8 @@ def test_real_lists_links_ignore_the_codes(real_halves) -> None:
     sub = {k: v for k, v in halves["test"][0].items() if k in ("szse", "geo2015")}
     rng = np.random.default_rng(1)
     shuffled = {k: v.assign(truth_code=rng.permutation(v["truth_code"].to_numpy())) for k, v in sub.items()}
-    a = R.score_list_pairs(sub)[("szse", "geo2015")]
-    b = R.score_list_pairs(shuffled)[("szse", "geo2015")]
+    a = B.score_list_pairs(sub)[("szse", "geo2015")]
+    b = B.score_list_pairs(shuffled)[("szse", "geo2015")]
     pd.testing.assert_frame_equal(a["scored"], b["scored"])
     pd.testing.assert_frame_equal(R.model_links(a["scored"], model), R.model_links(b["scored"], model))
     assert not a["truth"].equals(b["truth"])

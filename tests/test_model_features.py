@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matcher.geo import EARTH_RADIUS_KM
 from matcher.model.cells import Window, candidate_cells, entry_cells, presence
 from matcher.model.features import FEATURE_COLUMNS, FeatureSettings, _relatedness, cell_features
 
@@ -41,7 +42,7 @@ def _km(lon1: float, lon2: float, lat: float = 30.0) -> float:
     """Great-circle distance between two points on the same latitude (haversine)."""
     p = math.radians(lat)
     a = math.cos(p) ** 2 * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
 def test_candidates_and_outcome() -> None:

@@ -49,7 +49,7 @@ def test_log_read_register_load(tmp_path: Path) -> None:
     assert runs.loc[0, "params.data_sha"] == tracking.frame_hash(cells)
     assert str(res["model_version"]) == "1"
     loaded = tracking.load_registered(tmp_path, "toy_ranker")
-    np.testing.assert_allclose(loaded.score(cells), ranker.score(cells))
+    np.testing.assert_allclose(loaded.decision_function(cells), ranker.decision_function(cells))
     ranked = loaded.rank(cells, group_col="city", keys=["city", "industry"], top_k=3)
     assert len(ranked) == 3 * cells["city"].nunique()
     # a second run moves the alias to version 2
@@ -75,7 +75,7 @@ def test_export_and_card(tmp_path: Path) -> None:
     }
     folder = export_model(ranker, tmp_path / "toy", meta)
     again = load_exported(folder)
-    np.testing.assert_allclose(again.score(cells), ranker.score(cells))
+    np.testing.assert_allclose(again.decision_function(cells), ranker.decision_function(cells))
     card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
     for part in ("## Data", "## Features", "## Evaluation", "## Limits", "spill_ind", "0.300 [0.200, 0.400]", "+0.050 [+0.010, +0.090]"):
         assert part in card

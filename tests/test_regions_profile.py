@@ -158,10 +158,8 @@ def test_unlisted_anchors_count_in_chain_coverage(qhd) -> None:
 
 
 @pytest.mark.realdata
-def test_qinhuangdao_counts_match_the_firm_master(qhd, data_dir: Path, real_workdir: Path) -> None:
-    from matcher.regions.build import firm_master
-
-    firms = firm_master(data_dir, real_workdir)
+def test_qinhuangdao_counts_match_the_firm_master(qhd, pipe) -> None:  # noqa: ANN001
+    firms = pipe.firms
     ind = qhd.params["industry_col"]
     for code in qhd.units["county_code"]:
         want = int(((firms["county_code"] == code) & firms[ind].notna()).sum())

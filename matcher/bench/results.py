@@ -40,11 +40,10 @@ def git_commit(root: Path = PACKAGE_ROOT.parent) -> tuple[str | None, bool]:
 
 def manifest_hashes(folders: Iterable[str]) -> dict[str, str]:
     """path → sha256 of the manifest rows under the raw-data ``folders``."""
-    from matcher.sources.manifest import read_manifest
+    from matcher.sources.manifest import load_manifest
 
     wanted = tuple(f.rstrip("/") + "/" for f in folders)
-    m = read_manifest()
-    return {str(r.path): str(r.sha256) for r in m.itertuples(index=False) if str(r.path).startswith(wanted)}
+    return {e.path: e.sha256 for e in load_manifest() if e.path.startswith(wanted)}
 
 
 def provenance(code: Iterable[str], raw_folders: Iterable[str] = (), data: Iterable[str] = (),

@@ -171,13 +171,20 @@ def geocode_english_cities(
 
 
 def _suggest(ix: _Index, text: str, level: str) -> str:
-    from rapidfuzz import fuzz, process
+    """The three nearest names, by characters or by sound (a typo is often a homophone: 大廉 → 大连市)."""
+    from rapidfuzz import fuzz
 
     names = sorted({u["city"] for u in ix.by_code.values() if u["city"] not in ("市辖区", "省直辖行政区划",
                                                                                  "自治区直辖县级行政区划")}
                    if level == "city" else {u["county"] for u in ix.by_code.values()})
-    near = process.extract(text, names, scorer=fuzz.WRatio, limit=3)
-    return "、".join(str(n) for n, _, _ in near)
+    key = _pinyin(text)
+
+    def score(name: str) -> float:
+        core = re.sub(r"(市|地区|自治州|盟|县|区|旗)$", "", name)
+        return max(fuzz.WRatio(text, name), fuzz.ratio(key, _pinyin(core)) if key else 0.0)
+
+    near = sorted(names, key=lambda n: (-score(n), n))[:3]
+    return "、".join(near)
 
 
 def _city_name(ix: _Index, dd: str, city_code: str) -> str:
