@@ -36,6 +36,7 @@ import yaml
 
 from matcher import geo, resources
 from matcher.chain.positions import primary_positions
+from matcher.outputs.safe import to_csv, unneutralise_csv
 
 #: the shipped region groups (``data/regions_groups.yaml``)
 REGION_GROUPS = "regions_groups.yaml"
@@ -909,10 +910,10 @@ def write_navmap(navmap: Navmap, out_dir: str | Path) -> dict[str, Path]:
 def write_targets_csv(targets: pd.DataFrame, path: str | Path) -> None:
     """targets.csv: UTF-8 with BOM (opens correctly in Excel), '\\n' line ends, fixed float format."""
     t = targets[TARGET_COLUMNS].copy()
-    t.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.4f")
+    to_csv(t, path, encoding="utf-8-sig", lineterminator="\n", float_format="%.4f")  # formula prefixes neutralised
 
 
 def read_targets_csv(path: str | Path) -> pd.DataFrame:
     """targets.csv read back with its dtypes (codes stay strings)."""
     str_cols = {c: "string" for c in TARGET_COLUMNS if c not in ("rank", "score", "lon", "lat", "county_fit_rank")}
-    return pd.read_csv(path, dtype=str_cols, encoding="utf-8-sig")
+    return unneutralise_csv(pd.read_csv(path, dtype=str_cols, encoding="utf-8-sig"))

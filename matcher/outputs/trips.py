@@ -39,6 +39,7 @@ import pandas as pd
 
 from matcher import geo
 from matcher.model.match import best_landing
+from matcher.outputs.safe import excel_writer, md_text
 
 __all__ = [
     "EXACT_TSP_MAX",
@@ -718,7 +719,7 @@ def to_json(plan: TripPlan) -> dict[str, Any]:
 def _md_cell(v: object) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return ""
-    return str(v).replace("|", "／").replace("\n", " ")
+    return md_text(str(v).replace("|", "／"))  # HTML in data escaped (matcher.outputs.safe)
 
 
 def to_markdown(plan: TripPlan) -> str:
@@ -794,7 +795,7 @@ def write_xlsx(plan: TripPlan, path: str | Path) -> Path:
         ("交通", plan.legs, _LEG_HEADERS, {}),
         ("备选", plan.backups, _BACKUP_HEADERS, {"why": 90, "address": 40}),
     ]
-    with pd.ExcelWriter(p, engine="xlsxwriter") as xw:
+    with excel_writer(p) as xw:  # text cells stay text (matcher.outputs.safe)
         wb = xw.book
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})

@@ -348,6 +348,8 @@ class CountyProfiles:
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the tables (CSV + Parquet) and the summaries (one Markdown file, one section per unit)."""
+        from matcher.outputs.safe import to_csv  # a writer: the one rule for text cells in CSV
+
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
@@ -362,7 +364,7 @@ class CountyProfiles:
             for ext in ("csv", "parquet"):
                 p = out / f"{name}.{ext}"
                 if ext == "csv":
-                    frame.to_csv(p, index=False, encoding="utf-8")
+                    to_csv(frame, p, encoding="utf-8")  # formula prefixes neutralised (matcher.outputs.safe)
                 else:
                     frame.to_parquet(p, index=False)
                 written.append(p)
