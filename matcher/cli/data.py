@@ -190,7 +190,9 @@ def summary(
         )
     typer.echo(_table([r[:6] for r in rows], header[:6]))
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        from matcher.outputs.safe import out_dir
+
+        out_dir(out.parent)
         with open(out, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(header)

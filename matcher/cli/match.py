@@ -23,7 +23,9 @@ def register(app: typer.Typer) -> None:
 
         m = score_matches(city, data, workdir, top=top)
         if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
+            from matcher.outputs.safe import out_dir
+
+            out_dir(out.parent)
             from matcher.outputs.safe import to_csv
 
             m.to_parquet(out, index=False) if out.suffix == ".parquet" else to_csv(m, out, encoding="utf-8-sig")

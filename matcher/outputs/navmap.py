@@ -36,6 +36,7 @@ import yaml
 
 from matcher import geo, resources
 from matcher.chain.positions import primary_positions
+from matcher.outputs.safe import out_dir as ensure_out_dir
 from matcher.outputs.safe import to_csv, unneutralise_csv
 
 #: the shipped region groups (``data/regions_groups.yaml``)
@@ -159,6 +160,8 @@ class NavmapOptions:
             raise ValueError(f"unknown firm type(s) {bad}: choose from {', '.join(FIRM_TYPES)}")
         if self.top < 0:
             raise ValueError("top must be >= 0 (0 = every eligible firm)")
+        if self.per_county < 1:
+            raise ValueError(f"per-county must be >= 1 (targets listed per county), got {self.per_county}")
 
     def describe(self) -> dict[str, str]:
         """Options in planners' words (for 总览 and the brief)."""
@@ -311,6 +314,23 @@ def home_region_mask(firms: pd.DataFrame, wanted: Sequence[str], groups: pd.Data
     return out
 
 
+def check_filter_values(firms: pd.DataFrame, options: NavmapOptions, groups: pd.DataFrame) -> None:
+    """A chain or home-region filter value that matches no firm at all is a typo, not an empty answer:
+    ValueError listing the valid values (chains and segments; region groups, provinces)."""
+    for w in options.chains:
+        w = str(w).strip()
+        if not (firms["chain"].eq(w).any() or firms["segment"].eq(w).any()):
+            chains = sorted(firms["chain"].dropna().astype(str).unique())
+            raise ValueError(f"unknown chain {w!r}; chains: {'、'.join(chains)} (or one of their segments)")
+    group_names = set(groups["group"].astype(str)) | set(groups["label"].astype(str))
+    for w in options.home_regions:
+        if str(w).strip() not in group_names and not home_region_mask(firms, [w], groups).any():
+            names = list(dict.fromkeys(groups["group"].astype(str)))
+            provs = sorted(firms["province"].dropna().astype(str).unique()) if "province" in firms.columns else []
+            raise ValueError(f"unknown home region {str(w).strip()!r}; region groups: {'、'.join(names)}; "
+                             f"or a province ({'、'.join(provs)}), a city name or a 6-digit code")
+
+
 def resolve_counties(wanted: Sequence[str], units: pd.DataFrame) -> list[str]:
     """County codes for names or codes (海港 / 海港区 / 130302); unknown names raise ValueError."""
     codes: list[str] = []
@@ -445,6 +465,7 @@ def select_targets(
     seg_local, chain_local = local_presence(local)
     seg_local, chain_local = add_curated_presence(seg_local, chain_local, analysis)
 
+    check_filter_values(f, options, groups)
     keep = firm_type_mask(f, options.firm_types) & home_region_mask(f, options.home_regions, groups)
     if options.exclude_local:
         keep &= ~is_local
@@ -894,8 +915,7 @@ def write_navmap(navmap: Navmap, out_dir: str | Path) -> dict[str, Path]:
     from matcher.outputs.excel import write_excel
     from matcher.outputs.html import write_html
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_out_dir(out_dir)  # a file in the way or no permission: OutputError naming the folder
     paths = {
         "targets.csv": out / "targets.csv", "navmap.xlsx": out / "navmap.xlsx",
         "navmap.html": out / "navmap.html", "navmap.md": out / "navmap.md",

@@ -20,11 +20,35 @@ Firm names, reasons and addresses come from public lists and from the user's own
 from __future__ import annotations
 
 import html
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+class OutputError(RuntimeError):
+    """An output folder cannot be used (a file is in the way, no permission …); the message names it."""
+
+
+def out_dir(path: str | Path) -> Path:
+    """``path`` as an output folder: created if missing, and proved writable; else :class:`OutputError`
+    naming the folder and what to do."""
+    p = Path(path).expanduser()
+    if p.exists() and not p.is_dir():
+        raise OutputError(f"output folder {p} is a file; give a folder with --out")
+    blocker = next((a for a in p.parents if a.exists() and not a.is_dir()), None)
+    if blocker is not None:
+        raise OutputError(f"output folder {p} cannot be created: {blocker} is a file; give another folder with --out")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=p):
+            pass
+    except OSError as exc:
+        raise OutputError(f"output folder {p} is not writable ({exc.strerror or type(exc).__name__}); "
+                          "give a folder you can write to with --out") from None
+    return p
+
 
 #: xlsxwriter options that keep every string a string.
 XLSX_OPTIONS: dict[str, Any] = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -112,6 +136,6 @@ JS_ESCAPE = (
 )
 
 __all__ = [
-    "CSV_TRIGGERS", "JS_ESCAPE", "XLSX_OPTIONS", "csv_cell", "excel_writer", "html_text", "md_text",
+    "CSV_TRIGGERS", "JS_ESCAPE", "OutputError", "out_dir", "XLSX_OPTIONS", "csv_cell", "excel_writer", "html_text", "md_text",
     "neutralise_csv", "to_csv", "unneutralise_csv", "workbook",
 ]

@@ -40,6 +40,7 @@ import pandas as pd
 from matcher import geo
 from matcher.model.match import best_landing
 from matcher.outputs.safe import excel_writer, md_text
+from matcher.outputs.safe import out_dir as ensure_out_dir
 
 __all__ = [
     "EXACT_TSP_MAX",
@@ -823,8 +824,7 @@ def write_xlsx(plan: TripPlan, path: str | Path) -> Path:
 
 def write_trip(plan: TripPlan, out_dir: str | Path, stem: str = "trip") -> dict[str, Path]:
     """Write ``<stem>.xlsx``, ``<stem>.md`` and ``<stem>.json`` into ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_out_dir(out_dir)  # a file in the way or no permission: OutputError naming the folder
     paths = {"xlsx": write_xlsx(plan, out / f"{stem}.xlsx"), "md": out / f"{stem}.md", "json": out / f"{stem}.json"}
     paths["md"].write_text(to_markdown(plan), encoding="utf-8")
     paths["json"].write_text(json.dumps(to_json(plan), ensure_ascii=False, indent=1), encoding="utf-8")

@@ -348,10 +348,10 @@ class CountyProfiles:
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the tables (CSV + Parquet) and the summaries (one Markdown file, one section per unit)."""
-        from matcher.outputs.safe import to_csv  # a writer: the one rule for text cells in CSV
+        from matcher.outputs.safe import out_dir as ensure_out_dir  # a writer: the one rule for folders
+        from matcher.outputs.safe import to_csv  # and for text cells in CSV
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = ensure_out_dir(out_dir)
         written: list[Path] = []
         tables = {
             "units": self.units.assign(aliases=self.units["aliases"].map(lambda a: "|".join(a))),
