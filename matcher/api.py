@@ -46,17 +46,21 @@ UserFiles = Sequence[tuple[str, PathLike]]
 
 
 def pipeline(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
-             force: bool = False, log: Callable[[str], None] | None = None) -> Pipeline:
-    """The build context behind every call (for analysts who want the stages one by one)."""
-    return Pipeline.open(data_dir, workdir, user_files=user_files, force=force, log=log or (lambda _m: None))
+             force: bool = False, log: Callable[[str], None] | None = None, accept_altered: bool = False) -> Pipeline:
+    """The build context behind every call (for analysts who want the stages one by one). Raw files that
+    differ from the data manifest are refused unless ``accept_altered``."""
+    return Pipeline.open(data_dir, workdir, user_files=user_files, force=force, log=log or (lambda _m: None),
+                         accept_altered=accept_altered)
 
 
 def build(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
-          force: bool = False, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+          force: bool = False, log: Callable[[str], None] | None = None, accept_altered: bool = False) -> dict[str, Any]:
     """Build (or reuse) every city-independent stage: firm master, chain graph, firms' chain positions,
     national profiles. ``user_files`` — ``[("little_giants" | "registry", path), …]`` — replace the set
-    recorded in the work directory (None keeps it). Returns the firm report with ``seconds`` per stage."""
-    p = pipeline(data_dir, workdir, user_files=user_files, force=force, log=log)
+    recorded in the work directory (None keeps it); ``accept_altered`` builds from raw files that differ
+    from the data manifest (recorded, so later commands accept the same version). Returns the firm
+    report with ``seconds`` per stage."""
+    p = pipeline(data_dir, workdir, user_files=user_files, force=force, log=log, accept_altered=accept_altered)
     seconds: dict[str, float] = {}
     for stage in ("firm_master", "chain", "chain_positions", "national_profiles"):
         t = time.perf_counter()

@@ -52,6 +52,7 @@ def register(app: typer.Typer) -> None:
         registry: Annotated[list[Path] | None, typer.Option("--registry", help="企查查/天眼查-style registry export; repeatable")] = None,
         no_user_files: Annotated[bool, typer.Option("--no-user-files", help="forget the user files recorded in the work directory")] = False,
         force: Annotated[bool, typer.Option(help="rebuild even when artifacts are fresh")] = False,
+        accept_altered_data: Annotated[bool, typer.Option("--accept-altered-data", help="build from raw files that differ from the data manifest (default: refuse, naming the file)")] = False,
     ) -> None:
         """Build the firm master, the chain graph, the firms' chain positions and the national profiles.
         User files given here are recorded in the work directory and used by every later command."""
@@ -59,5 +60,5 @@ def register(app: typer.Typer) -> None:
 
         files = [("little_giants", p) for p in (little_giants or [])] + [("registry", p) for p in (registry or [])]
         user_files = [] if no_user_files else (files or None)
-        report = build_all(data, workdir, user_files=user_files, force=force, log=typer.echo)
+        report = build_all(data, workdir, user_files=user_files, force=force, log=typer.echo, accept_altered=accept_altered_data)
         typer.echo(format_summary(report))
