@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+
 class OutputError(RuntimeError):
     """An output folder cannot be used (a file is in the way, no permission …); the message names it."""
 
