@@ -54,6 +54,8 @@ class LoadResult:
     quarantine: pd.DataFrame = field(default_factory=lambda: empty_quarantine())
     rows_read: int = -1
     files: list[str] = field(default_factory=list)
+    #: where known, the file's data-row number of each accepted row (user files), for later quarantines
+    row_numbers: list[int] | None = None
 
     def __post_init__(self) -> None:
         if self.rows_read < 0:

@@ -280,7 +280,8 @@ def load_little_giants(path: Path, batch: int | None = None) -> LoadResult:
             "field": raw.loc[keep, "field"],
         }
     ).reset_index(drop=True)
-    return LoadResult(SOURCE, frame, concat_quarantine(parts), len(raw), [str(path)])
+    return LoadResult(SOURCE, frame, concat_quarantine(parts), len(raw), [str(path)],
+                      row_numbers=[int(n) for n in rows[keep]])
 
 
 __all__ = ["load_little_giants", "name_key", "parse_batch", "read_user_table"]

@@ -294,7 +294,8 @@ def load_registry_export(path: Path) -> LoadResult:
             **{c: r[c] for c in TEXT_COLUMNS if c not in ("legal_name", "legal_rep")},
         }
     )[COLUMNS].reset_index(drop=True)
-    return LoadResult(SOURCE, frame, concat_quarantine(parts), len(raw), [str(path)])
+    return LoadResult(SOURCE, frame, concat_quarantine(parts), len(raw), [str(path)],
+                      row_numbers=[int(n) for n in rows[keep]])
 
 
 __all__ = [
