@@ -11,12 +11,12 @@ a loader failed (each named on stderr), 2 bad input (e.g. a malformed manifest).
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from matcher.sources.base import DATA_ENV
@@ -211,10 +211,9 @@ def summary(
         from matcher.outputs.safe import out_dir
 
         out_dir(out.parent)
-        with open(out, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
+        from matcher.outputs.safe import to_csv
+
+        to_csv(pd.DataFrame(rows, columns=header), out, encoding="utf-8", lineterminator="\n")
         typer.echo(f"wrote {out}")
     if failed:
         for r in rows:

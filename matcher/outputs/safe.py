@@ -9,8 +9,8 @@ Firm names, reasons and addresses come from public lists and from the user's own
   ``<f>`` element in the sheet XML); numbers stay numbers.
 - **CSV** (:func:`csv_cell`, :func:`neutralise_csv`, :func:`to_csv`): a text cell beginning with one of
   ``= + - @`` or a tab, carriage return, line feed or NUL is prefixed with a single quote, as OWASP
-  recommends against CSV (formula) injection; :func:`unneutralise_csv` undoes exactly that on reading
-  back. Numeric columns are untouched (a negative number is a number, not a formula).
+  recommends against CSV (formula) injection; :func:`unneutralise_csv` undoes the prefix on reading
+  back. A carriage return inside a text cell is written as a line feed (else the row would split). Numeric columns are untouched (a negative number is a number, not a formula).
 - **HTML** (:func:`html_text`, :data:`JS_ESCAPE`): text escaped for element content and attributes;
   the JavaScript ``esc`` function for formatters (ECharts tooltips) that build HTML from data.
 - **Markdown** (:func:`md_text`): text for a table cell or a line: HTML special characters escaped (a
@@ -71,9 +71,14 @@ def excel_writer(path: str | Path) -> pd.ExcelWriter:
 
 
 def csv_cell(value: Any) -> Any:
-    """A text value that a spreadsheet would run as a formula, prefixed with ``'``; others unchanged."""
-    if isinstance(value, str) and value.startswith(CSV_TRIGGERS):
-        return "'" + value
+    """A text value that a spreadsheet would run as a formula, prefixed with ``'``; a carriage return
+    inside a text becomes a line feed (Python's CSV writer leaves a field holding a lone CR unquoted
+    when lines end in LF, and a reader then splits the row); others unchanged."""
+    if isinstance(value, str):
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if value.startswith(CSV_TRIGGERS):
+            return "'" + value
     return value
 
 

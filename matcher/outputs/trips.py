@@ -726,9 +726,10 @@ def _md_cell(v: object) -> str:
 def to_markdown(plan: TripPlan) -> str:
     """The itinerary as Markdown: route, assumptions, day by day (travel and visits), backups, totals."""
     t = plan.totals
-    names = plan.city_names
+    names = {c: md_text(n) for c, n in plan.city_names.items()}  # text from the data: HTML escaped
+    home = md_text(plan.home_name)
     lines = [
-        f"# 出访行程：{plan.home_name} → " + " → ".join(names.get(c, c) for c in plan.route[1:-1]) + f" → {plan.home_name}",
+        f"# 出访行程：{home} → " + " → ".join(names.get(c, md_text(c)) for c in plan.route[1:-1]) + f" → {home}",
         "",
         f"共{t['days_planned']}天（可用{plan.days}天），{t['cities']}个城市，拜访{t['visits']}家企业"
         f"（其中必访{t['must_visits']}家；容量{t['capacity_visits']}家），城际约{t['travel_km']:.0f}公里、约{t['travel_hours']:.1f}小时。",
@@ -739,14 +740,14 @@ def to_markdown(plan: TripPlan) -> str:
         "",
     ]
     if plan.notes:
-        lines += ["## 说明", "", *[f"- {n}" for n in plan.notes], ""]
+        lines += ["## 说明", "", *[f"- {md_text(n)}" for n in plan.notes], ""]
     lines += ["## 每日安排", ""]
     for d in plan.day_summary.itertuples():
-        lines += [f"### {plan.day_label(int(d.day))}：{d.cities}", "",
+        lines += [f"### {plan.day_label(int(d.day))}：{md_text(d.cities)}", "",
                   f"拜访{d.visits}家，拜访{d.visit_hours:g}小时，交通{d.travel_hours:g}小时，合计{d.total_hours:g}小时。", ""]
         legs = plan.legs[plan.legs["day"] == d.day]
         for g in legs.to_dict(orient="records"):
-            lines.append(f"- {g['time']} 城际交通 {g['from']} → {g['to']}（直线约{g['distance_km']:.0f}公里，约{g['hours']:.1f}小时，估算）")
+            lines.append(f"- {g['time']} 城际交通 {md_text(g['from'])} → {md_text(g['to'])}（直线约{g['distance_km']:.0f}公里，约{g['hours']:.1f}小时，估算）")
         v = plan.visits[plan.visits["day"] == d.day]
         if len(v):
             lines += ["", "| 序 | 时间 | 城市 | 企业 | 地址 | 建议落地 | 产业链 | 理由 |", "|---|---|---|---|---|---|---|---|"]
