@@ -14,7 +14,7 @@ OUT ?= out
 CITY ?= 秦皇岛
 export MATCHER_DATA
 
-.PHONY: run test venv lint clean
+.PHONY: run test venv lint clean fuzz
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,6 +33,10 @@ run: venv
 test: venv
 	$(VENV)/bin/ruff check matcher tests notebooks
 	$(PY) -m pytest -q
+
+# the fuzz suite with many more generated examples than CI runs (tests/test_faults_fuzz.py)
+fuzz: venv
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -q tests/test_faults_fuzz.py
 
 lint: venv
 	$(VENV)/bin/ruff check matcher tests notebooks

@@ -121,7 +121,15 @@ def navmap(city: str, options: NavmapOptions | None = None, data_dir: PathLike |
            workdir: PathLike | None = None) -> Navmap:
     """The navigation map (招商导航图) of ``city``: targets, chain table, county table, outbound groups."""
     options = options or NavmapOptions()
-    p = pipeline(data_dir, workdir, user_files=list(options.user_files) or None)
+    user = None
+    if options.user_files:  # files given for this map join those recorded by `matcher build`: none is dropped
+        from matcher.cache import workdir_from
+        from matcher.pipeline import recorded_user_files
+
+        recorded = [(k, Path(p)) for k, p in recorded_user_files(workdir_from(workdir))]
+        given = [(k, Path(p).expanduser().resolve()) for k, p in options.user_files]
+        user = list(dict.fromkeys(recorded + [g for g in given if g not in recorded]))
+    p = pipeline(data_dir, workdir, user_files=user)
     pack = p.pack(city)
     inputs = p.city_inputs(city)
     city_code = inputs.city_code

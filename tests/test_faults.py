@@ -412,3 +412,14 @@ def test_10_bad_user_file_fails_before_the_sources_load(tmp_path: Path, data_dir
     monkeypatch.setattr(master, "load_inputs", no_sources)
     with pytest.raises(SourceError, match="Big5"):
         api.build(data_dir, tmp_path / "w", user_files=[("little_giants", FAULTS / "little_giants_big5.csv")])
+
+
+@pytest.mark.realdata
+def test_9_replaced_raw_parquet_is_named(data_dir: Path, tmp_path: Path) -> None:
+    """A raw Parquet replaced by another valid Parquet is refused naming the file (was: error: 'firm_id')."""
+    rel = "registry_sample_2019/registrations.parquet"
+    other = tmp_path / "other.parquet"
+    pd.DataFrame({"x": [1, 2, 3]}).to_parquet(other)
+    dd = data_copy(data_dir, tmp_path / "data", {rel: other.read_bytes()})
+    res = run_cli("build", "--data", dd, "--workdir", tmp_path / "w", data_dir=dd)
+    one_clear_line(res, "registrations.parquet", "differs from the data manifest")
