@@ -77,8 +77,10 @@ def verify_data(
     record_path = workdir / RECORD
     rec = _read_record(record_path)
     root = str(data_dir.resolve())
-    known: dict[str, list[Any]] = rec.get("files", {}) if rec.get("data_dir") == root else {}
-    accepted: dict[str, str] = rec.get("accepted", {}) if rec.get("data_dir") == root else {}
+    same_root = rec.get("data_dir") == root
+    known: dict[str, list[Any]] = dict(rec.get("files", {})) if same_root else {}
+    before: dict[str, str] = dict(rec.get("accepted", {})) if same_root else {}
+    accepted = dict(before)
     files: dict[str, list[Any]] = {}
     checked = hashed = 0
     missing: list[str] = []
@@ -121,7 +123,7 @@ def verify_data(
             log(f"warning: {data_dir / path} differs from the data manifest ({why}); used as accepted")
         accepted[path] = files[path][2]
     accepted = {k: v for k, v in accepted.items() if k in files}
-    if files != known or rec.get("data_dir") != root or accepted != rec.get("accepted", {}):
+    if files != known or not same_root or accepted != before:
         _write_record(record_path, {"data_dir": root, "files": files, "accepted": accepted})
     return Verification(checked, hashed, tuple(missing), tuple(p for p, _ in altered))
 
