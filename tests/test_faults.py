@@ -58,8 +58,9 @@ def test_1_user_files_survive_build_navmap_profile(user_workdir: Path, data_dir:
         assert (q["source"] == "miit.little_giants").sum() == 4
 
     check()
+    # a user file given to navmap joins the recorded ones (the little-giant list is not dropped)
     res = run_cli("navmap", "--city", "秦皇岛", "--workdir", user_workdir, "--out", tmp_path / "nav", "--top", "20",
-                  data_dir=data_dir)
+                  "--registry", BAD_ROWS, data_dir=data_dir)
     assert res.returncode == 0, res.stderr[-3000:]
     check()
     res = run_cli("profile", "--city", "秦皇岛", "--workdir", user_workdir, "--out", tmp_path / "prof", data_dir=data_dir)

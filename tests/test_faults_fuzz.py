@@ -135,31 +135,33 @@ def test_user_loaders_on_fault_fixtures(name: str) -> None:
 # every real-data loader on its own files, damaged
 
 
+DISCOVER = r"""
+import json, sys
+from pathlib import Path
+from matcher.sources import all_loaders
+root = Path(sys.argv[1]).resolve()
+seen = []
+sys.addaudithook(lambda ev, args: seen.append(str(args[0])) if ev == "open" and args and isinstance(args[0], (str, Path)) else None)
+out = {}
+for name, fn in all_loaders().items():
+    seen.clear()
+    fn(Path(sys.argv[1]))
+    rels = {Path(s).resolve() for s in list(seen)}
+    out[name] = sorted(r.relative_to(root).as_posix() for r in rels if r.is_relative_to(root))
+print(json.dumps(out))
+"""
+
+
 @pytest.fixture(scope="module")
 def loader_files(data_dir: Path) -> dict[str, list[str]]:
-    """The files each registered loader opens (seen by an audit hook on one clean run)."""
-    from matcher.sources import all_loaders
+    """The files each registered loader opens, seen by an audit hook on one clean run in a fresh
+    interpreter (in this one, loaders' caches may already hold what they read)."""
+    import subprocess
 
-    root = data_dir.resolve()
-    seen: list[str] = []
-
-    def hook(event: str, args: tuple) -> None:
-        if event == "open" and args and isinstance(args[0], (str, Path)):
-            seen.append(str(args[0]))
-
-    sys.addaudithook(hook)  # stays installed (audit hooks cannot be removed); it only appends paths
-    out = {}
-    for name, fn in all_loaders().items():
-        seen.clear()
-        fn(data_dir)
-        files = []
-        for s in list(seen):
-            r = Path(s).resolve()
-            if r.is_relative_to(root):
-                files.append(r.relative_to(root).as_posix())
-        out[name] = sorted(set(files))
-    seen.clear()
-    return out
+    res = subprocess.run([sys.executable, "-c", DISCOVER, str(data_dir)], capture_output=True, text=True, check=False,
+                         timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 def _damage(data: bytes, how: str, rnd: random.Random) -> bytes:

@@ -371,7 +371,9 @@ class CountyProfiles:
         parts = [f"# {self.city_name} ({self.city_code}) — county profiles\n", _params_line(self.params), ""]
         parts += [self.summary(code) for code in self.units["county_code"]]
         p = out / "summary.md"
-        p.write_text("\n".join(parts), encoding="utf-8")
+        # names come from the data and the pack: no HTML of theirs reaches a Markdown viewer (the summary
+        # itself is plain Markdown, so escaping the whole text escapes nothing of its own)
+        p.write_text("\n".join(parts).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), encoding="utf-8")
         written.append(p)
         return written
 
