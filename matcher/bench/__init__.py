@@ -1,0 +1,1 @@
+"""Benchmarks: each writes its results file under benchmarks/results/."""

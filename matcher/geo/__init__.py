@@ -1,0 +1,1 @@
+"""Geography: division tables, name/code resolution, distance, address parsing, zones, travel times."""
