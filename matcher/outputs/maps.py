@@ -117,13 +117,15 @@ def china_map(
     chain: str | None = None,
     firm_type: str | None = None,
     points: Mapping[str, tuple[float, float]] | None = None,
-    map_name: str = "china",
+    map_name: str = "china_boundaries",
     title: str = "目标企业总部分布",
 ) -> dict[str, Any]:
     """GeoJSON + ECharts option of targets by home province and city with flows to ``dest_city_code``.
 
     Returns ``{"map_name", "geojson", "option", "cities", "provinces", "unplaced", "notes"}``:
-    register ``geojson`` under ``map_name`` (``echarts.registerMap``) before ``setOption(option)``.
+    register ``geojson`` under ``map_name`` (``echarts.registerMap``) before ``setOption(option)``; the
+    default name is not "china", for which ECharts would add its own South China Sea inset on top of the
+    maritime lines drawn here.
     ``cities``: home city code, name, lon, lat, count, chains; ``unplaced``: targets whose home city
     has no point (counted, not drawn).
     """
@@ -251,7 +253,7 @@ def city_map(
     top = max([v for v in vals if v is not None] or [1])
     notes = [BOUNDARY_NOTE] + ([ZONE_NOTE] if pins else [])
     option = {
-        "title": {"text": title or f"各县区{value_label}", "subtext": "；".join(notes[1:] + notes[:1]), "left": "center"},
+        "title": {"text": title or f"各县区{value_label}", "subtext": "\n".join(notes[1:] + notes[:1]), "left": "center"},
         "tooltip": {"trigger": "item"},
         "visualMap": {"min": 0, "max": top, "left": 10, "bottom": 20, "text": ["多", "少"], "calculable": True,
                       "seriesIndex": 0, "inRange": {"color": ["#f7fbf2", "#2f8f4e"]}},
