@@ -50,7 +50,8 @@ def compare(net: RailNetwork | None = None, validation: pd.DataFrame | None = No
         rows.append({
             "出发": r.from_name, "到达": r.to_name, "from_code": r.from_code, "to_code": r.to_code,
             "估算小时": round(j.hours, 2), "估算线路": j.describe(), "估算里程公里": round(j.km),
-            "公布小时": pub, "公布原文": r.published_text, "绝对误差小时": round(abs(j.hours - pub), 2) if pub == pub else np.nan,
+            "公布小时": pub, "公布原文": r.published_text,
+            "估算减公布小时": round(j.hours - pub, 2) if pub == pub else np.nan, "绝对误差小时": round(abs(j.hours - pub), 2) if pub == pub else np.nan,
             "关系": _relation(net, j.from_code, j.to_code), "来源": r.source_url, "来源年份": r.source_year, "说明": r.note,
         })
     return pd.DataFrame(rows)
@@ -116,6 +117,9 @@ def run(out_dir: str | Path | None = None, assumptions: RailAssumptions | None =
         "",
         f"共{len(table)}个城市对，其中{len(table) - len(no_pub)}个找到可引用的公开时间。"
         "“同一线路”的城市对不需要换乘，只检验速度假设，单独列出；“单段”指线路上相邻两站。",
+        "",
+        f"估算偏长的{int((table['估算减公布小时'] > 0).sum())}对、偏短的{int((table['估算减公布小时'] < 0).sum())}对。"
+        "参数（平均速度取线路时速的比例、换乘时间、接驳速度）在与对照时间比较之前确定，没有按对照结果调整。",
         "",
         "## 估算假设（规划人员请先读）",
         "",
