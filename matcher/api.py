@@ -295,9 +295,16 @@ def _bench_speed(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o:
     return res, speed_markdown(res)
 
 
+def _bench_travel(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], None]:
+    from matcher.bench.travel import run
+
+    paths = run(out)
+    return {"files": {k: str(v) for k, v in paths.items()}}, None
+
+
 _RUNNERS: dict[str, Callable[..., tuple[dict[str, Any], str | None]]] = {
     "entry": _bench_entry, "relocation": _bench_relocation, "geo": _bench_geo, "er": _bench_er,
-    "chain": _bench_chain, "regions": _bench_regions, "speed": _bench_speed,
+    "chain": _bench_chain, "regions": _bench_regions, "speed": _bench_speed, "travel": _bench_travel,
 }
 
 __all__ = [

@@ -41,6 +41,8 @@ BENCHMARKS: dict[str, BenchSpec] = {
                        ("chains", "sw_gb4754_crosswalk.csv", "labels"), help="chain graph, relation cleaning, classifier"),
     "regions": BenchSpec(("matcher.bench.regions",), help="split-half stability of proximity by level"),
     "speed": BenchSpec(("matcher.bench.speed",), help="build and scoring time, synthetic 10×/100× growth"),
+    "travel": BenchSpec(("matcher.bench.travel",), data=("travel",), quoted=True,
+                        help="rail-corridor travel times against published timetables"),
 }
 
 __all__ = ["BENCHMARKS", "BenchSpec"]

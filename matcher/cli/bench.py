@@ -80,4 +80,12 @@ def register(app: typer.Typer) -> None:
         """Speed: pairs scored per second, build time, growth on 10× / 100× synthetic universes."""
         _run("speed", data, workdir, out, multiples=multiples, real=real, k=k)
 
+    @bench_app.command("travel")
+    def travel(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None) -> None:
+        """Rail-corridor travel times against published timetables → travel_times.{csv,md}."""
+        from matcher.api import run_benchmark
+
+        run_benchmark("travel", data, workdir, out_dir=out)
+        typer.echo(f"wrote {out or 'benchmarks/results'}/travel_times.csv and travel_times.md")
+
     app.add_typer(bench_app, name="bench")
