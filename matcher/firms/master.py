@@ -144,9 +144,9 @@ def _fits_current(
     out.loc[idx] = (scored["score"] >= threshold).to_numpy()
     return out
 
-
-def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Listed firms joined by stock code (before geocoding), the refused records, and counts."""
+def _join_listed_records(res: dict[str, LoadResult]) -> pd.DataFrame:
+    """Every list's record of each listed code side by side (prefixed ``sz_``, ``sh_``, ``g15_``, ``ck_``),
+    joined by stock code — an exact key, so no name matching is needed here."""
     uni = listed_universe(res)
     sb = res["tushare.stock_basic"].frame
     sc = res["tushare.stock_company"].frame
@@ -155,8 +155,6 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
     sh = res["exchanges.sse"].frame
     g15 = res["listed_geo_2015"].frame
     ck = res["chainkg.company"].frame
-    ci = res["chainkg.company_industry"].frame
-    ind = res["chainkg.industry"].frame
 
     df = uni.merge(
         sb[["stock_code", "short_name", "area", "industry_tushare", "list_date", "controller_type"]],
@@ -189,6 +187,14 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
         on="stock_code", how="left",
     )
 
+    return df
+
+
+def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Listed firms joined by stock code (before geocoding), the refused records, and counts."""
+    df = _join_listed_records(res)
+    ci = res["chainkg.company_industry"].frame
+    ind = res["chainkg.industry"].frame
     df["name"] = df["short_name"].fillna(df["sz_short_name"]).fillna(df["sh_short_name"])
     df["list_date"] = df["list_date"].fillna(df["sz_list_date"]).fillna(df["sh_list_date"])
     # legal name: SZSE 2025, else chain KG 2021 / 2015 list when it still fits the current short name
@@ -217,6 +223,30 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
         df[f"sw_l{lvl}_name"] = df[f"sw_l{lvl}_code"].map(sw_names)
     df["industry_source"] = pd.Series("chainkg", index=df.index, dtype="object").where(df["sw_l1_code"].notna(), None)
 
+    df["sources"] = _listed_sources(df)
+    df["firm_id"] = "S:" + df["stock_code"]
+    df["is_listed"] = True
+    df["is_unicorn"] = False
+    df["is_little_giant"] = False
+    refused = _refused_codes(res, set(df["stock_code"]))
+    counts = {
+        "listed_codes": len(df),
+        "listed_only_in_2025_lists": int((~df["in_lists"].str.contains("tushare")).sum()),
+        "legal_name_from": {
+            "szse": int(df["sz_legal_name"].notna().sum()),
+            "chainkg_2021": int((df["sz_legal_name"].isna() & ck_ok).sum()),
+            "geo2015": int((df["sz_legal_name"].isna() & ~ck_ok & g15_ok).sum()),
+        },
+        "stale_legal_names_refused": {
+            "chainkg_2021": int((df["ck_legal_name"].notna() & ~ck_ok).sum()),
+            "geo2015": int((df["g15_legal_name"].notna() & ~g15_ok).sum()),
+        },
+    }
+    return df, concat_quarantine(refused), counts
+
+
+def _listed_sources(df: pd.DataFrame) -> list[str]:
+    """Per listed firm, the loaders that contributed a fact about it (``;``-joined, sorted)."""
     srcs = []
     for row in df[["in_lists", "ts_city", "total_assets_yi", "g15_legal_name", "ck_legal_name", "sw_l1_code"]].itertuples(index=False):
         s = set(str(row.in_lists).split(";"))
@@ -232,14 +262,11 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
         if _nonnull(row.sw_l1_code):
             s.add("chainkg.company_industry")
         srcs.append(";".join(sorted(s)))
-    df["sources"] = srcs
-    df["firm_id"] = "S:" + df["stock_code"]
-    df["is_listed"] = True
-    df["is_unicorn"] = False
-    df["is_little_giant"] = False
+    return srcs
 
-    # refused: records of code-keyed lists whose code is not in the listed universe
-    codes = set(df["stock_code"])
+
+def _refused_codes(res: dict[str, LoadResult], codes: set[str]) -> list[pd.DataFrame]:
+    """Quarantine rows for records of code-keyed lists whose code is not in the listed universe."""
     refused = []
     for name, reason in (
         ("tushare.stock_company", "code not listed on 2024-05-13 nor on the 2025 exchange lists (delisted or superseded)"),
@@ -254,20 +281,7 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
         q = quarantine_rows(MASTER_SOURCE, file, bad, reason, column="stock_code")
         q["source"] = f"{MASTER_SOURCE}:{name}"
         refused.append(q)
-    counts = {
-        "listed_codes": len(df),
-        "listed_only_in_2025_lists": int((~df["in_lists"].str.contains("tushare")).sum()),
-        "legal_name_from": {
-            "szse": int(df["sz_legal_name"].notna().sum()),
-            "chainkg_2021": int((df["sz_legal_name"].isna() & ck_ok).sum()),
-            "geo2015": int((df["sz_legal_name"].isna() & ~ck_ok & g15_ok).sum()),
-        },
-        "stale_legal_names_refused": {
-            "chainkg_2021": int((df["ck_legal_name"].notna() & ~ck_ok).sum()),
-            "geo2015": int((df["g15_legal_name"].notna() & ~g15_ok).sum()),
-        },
-    }
-    return df, concat_quarantine(refused), counts
+    return refused
 
 
 # ----------------------------------------------------------------------------------------------
