@@ -132,12 +132,18 @@ class Pipeline:
         self._fps[name] = fp
         return art
 
+    def firm_inputs(self) -> Inputs:
+        """What the firm master is built from: its raw folders and the user files, the zone table, the code
+        of the firm, geo and source stages, the user files' kinds."""
+        user = tuple(p for _, p in self.user_files)
+        return Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv",),
+                      code=("matcher.firms", "matcher.geo", "matcher.sources"),
+                      params={"user_files": [(k, str(p)) for k, p in self.user_files]})
+
     @cached_property
     def firm_master(self) -> Artifact:
         """``firms``, ``quarantine``, ``address_rules`` frames and the ``firms_report`` document."""
-        user = tuple(p for _, p in self.user_files)
-        inputs = Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv",),
-                        code=("matcher.firms", "matcher.geo", "matcher.sources"), params={"user_files": [(k, str(p)) for k, p in self.user_files]})
+        inputs = self.firm_inputs()
 
         def build() -> Artifact:
             self.log("building the firm master")

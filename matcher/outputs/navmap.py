@@ -767,8 +767,10 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
         rows.append((f"筛选：{k}", v))
     rows.append(("模型", "透明线性排序模型（matcher.model.match.FirmCountyRanker）：区位特征权重由企业迁址基准拟合，"
                  "产业链配套、重点产业链与企业实力权重为人工设定（见“数据说明”）"))
-    rows.append(("模型质量说明", "entry：城市×行业“首家上市企业进入”基准（2019–2024，按时间切分，无信息泄漏），各基线与模型并列；"
-                 "relocation：上市企业2015→2024迁址基准（用于拟合区位权重）。数值来自 benchmarks/results/*.json"))
+    rows.append(("模型质量说明", "entry：检验能否提前看出某城市某行业将出现首家上市公司——只用2019年以前的数据，"
+                 "对照2019年至2024年5月实际出现的情况，各基线与模型并列。局限：数据只含2024年5月仍在上市的公司，"
+                 "此前已退市的公司不在其中，所以早年的产业基础被低估；数值只能比较排序方法的相对好坏，"
+                 "不能当作命中率的绝对值。relocation：上市企业2015→2024年迁址基准（用于拟合区位权重）。"))
     rows += quality_lines(quality)
     rows.append(("生成方式", "matcher navmap（同样输入得到同样文件；不含生成时间）"))
     return pd.DataFrame(rows, columns=["item", "value"])
