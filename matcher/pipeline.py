@@ -37,6 +37,7 @@ from matcher.chain import (
 from matcher.chain import clean as chain_clean
 from matcher.chain.graph import PLACEHOLDER_EFFECTIVE
 from matcher.firms.master import MASTER_FOLDERS, build_firm_master
+from matcher.firms.schema import validate_firms
 from matcher.model.match import CityInputs, city_inputs, score_matches
 from matcher.regions import (
     CountyProfiles,
@@ -153,9 +154,10 @@ class Pipeline:
 
         return self._cached("firms", inputs, build)
 
-    @property
+    @cached_property
     def firms(self) -> pd.DataFrame:
-        return self.firm_master.frames["firms"]
+        """The firm master, checked against its schema (also when read back from the cache)."""
+        return validate_firms(self.firm_master.frames["firms"], f"{self.workdir / 'firms.parquet'}")
 
     @cached_property
     def chain(self) -> ChainData:

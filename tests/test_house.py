@@ -109,7 +109,7 @@ def test_the_facade_is_small_and_documented(module: str) -> None:
     import importlib
 
     m = importlib.import_module(module)
-    names = getattr(m, "__all__")
+    names = m.__all__
     assert 10 <= len(names) <= 40
     api = importlib.import_module("matcher.api")
     for n in names:

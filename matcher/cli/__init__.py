@@ -63,12 +63,13 @@ def _guard(app: typer.Typer) -> None:
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean bad input or a bad setting: one line naming the thing, exit code 2, no traceback."""
     from matcher.cache import CacheError
+    from matcher.firms.schema import SchemaViolation
     from matcher.geo import UnknownPlace
     from matcher.outputs.trips import TripError
     from matcher.regions.pack import PackError
     from matcher.sources.base import SourceError
 
-    return (SourceError, CacheError, UnknownPlace, PackError, TripError)
+    return (SourceError, CacheError, UnknownPlace, PackError, TripError, SchemaViolation)
 
 
 def main() -> None:

@@ -46,7 +46,7 @@ from matcher.firms.locate import (
     geocode_listed,
     user_geo,
 )
-from matcher.firms.schema import FIRM_COLUMNS, conform
+from matcher.firms.schema import FIRM_COLUMNS, conform, validate_firms
 from matcher.sources.base import (
     QUARANTINE_COLUMNS,
     LoadResult,
@@ -634,7 +634,7 @@ def build_firm_master(data_dir: Path, user_files: Iterable[tuple[str, Path]] = (
     firms = pd.concat([f for f in frames if len(f)], ignore_index=True)
     firms = _merge_duplicate_ids(firms)
     firms["sources"] = firms["sources"].map(lambda s: ";".join(sorted(set(str(s).split(";")))) if _nonnull(s) else None)
-    firms = conform(firms).sort_values("firm_id", kind="mergesort").reset_index(drop=True)
+    firms = validate_firms(conform(firms).sort_values("firm_id", kind="mergesort").reset_index(drop=True))
 
     quarantine = concat_quarantine([r.quarantine for r in res.values()] + [refused] + user_q)
     quarantine = quarantine.astype({"row": "int64"}) if len(quarantine) else empty_quarantine()
