@@ -14,7 +14,7 @@ OUT ?= out
 CITY ?= 秦皇岛
 export MATCHER_DATA
 
-.PHONY: run test venv lint clean
+.PHONY: run test venv lint clean check-install
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,6 +33,15 @@ run: venv
 test: venv
 	$(VENV)/bin/ruff check matcher tests notebooks
 	$(PY) -m pytest -q
+
+# the package installed (not editable) into a fresh environment, used from another directory
+check-install:
+	rm -rf /tmp/matcher-install && python3 -m venv /tmp/matcher-install/venv
+	/tmp/matcher-install/venv/bin/pip install --quiet .
+	cd /tmp/matcher-install && ./venv/bin/matcher data check --data "$(abspath $(MATCHER_DATA))" --quiet
+	cd /tmp/matcher-install && ./venv/bin/matcher navmap --city 秦皇岛 --top 20 --data "$(abspath $(MATCHER_DATA))" \
+	  --workdir /tmp/matcher-install/work --out /tmp/matcher-install/out
+	test -s /tmp/matcher-install/out/targets.csv && test -s /tmp/matcher-install/out/navmap.xlsx
 
 lint: venv
 	$(VENV)/bin/ruff check matcher tests notebooks

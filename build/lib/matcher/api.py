@@ -1,0 +1,314 @@
+"""The public facade: what notebooks, the command line and the workbench call.
+
+Every function takes the raw-data directory (``data_dir``, default ``$MATCHER_DATA``) and the work
+directory (``workdir``, default ``$MATCHER_WORKDIR`` or ``./work``); stages are built or read from the
+work-directory cache by :class:`matcher.pipeline.Pipeline`, so a second call is fast. Results are
+pandas DataFrames (or the small dataclasses named below), never file paths.
+
+>>> import matcher
+>>> matcher.build()                                   # doctest: +SKIP
+>>> targets = matcher.navmap("秦皇岛").targets          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from matcher import geo
+from matcher.bench import BENCHMARKS
+from matcher.bench.results import provenance, write_results
+from matcher.chain import ChainData, ChainTemplate, load_chain_templates
+from matcher.outputs.navmap import (
+    Navmap,
+    NavmapOptions,
+    assemble_navmap,
+    city_display_name,
+    labelled_analysis,
+    labelled_positions,
+    snapshot_mask,
+    targeted_chains,
+)
+from matcher.outputs.navmap import write_navmap as _write_navmap
+from matcher.outputs.trips import TripAssumptions, TripPlan, build_trip
+from matcher.outputs.trips import write_trip as _write_trip
+from matcher.pipeline import Pipeline
+from matcher.regions import CountyProfiles
+from matcher.regions.profile import curated_facts
+
+PathLike = str | Path
+UserFiles = Sequence[tuple[str, PathLike]]
+
+
+def pipeline(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
+             force: bool = False, log: Callable[[str], None] | None = None) -> Pipeline:
+    """The build context behind every call (for analysts who want the stages one by one)."""
+    return Pipeline.open(data_dir, workdir, user_files=user_files, force=force, log=log or (lambda _m: None))
+
+
+def build(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
+          force: bool = False, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Build (or reuse) every city-independent stage: firm master, chain graph, firms' chain positions,
+    national profiles. ``user_files`` — ``[("little_giants" | "registry", path), …]`` — replace the set
+    recorded in the work directory (None keeps it). Returns the firm report with ``seconds`` per stage."""
+    p = pipeline(data_dir, workdir, user_files=user_files, force=force, log=log)
+    seconds: dict[str, float] = {}
+    for stage in ("firm_master", "chain", "chain_positions", "national_profiles"):
+        t = time.perf_counter()
+        getattr(p, stage)
+        seconds[stage] = round(time.perf_counter() - t, 2)
+    report = dict(p.firm_master.docs.get("firms_report", {}))
+    report["seconds"] = seconds
+    return report
+
+
+def firms(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
+    """The firm master: one row per real firm (columns in :data:`matcher.firms.schema.FIRM_COLUMNS`)."""
+    return pipeline(data_dir, workdir).firms
+
+
+def quarantine(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
+    """Every row any source or the firm master refused, with file, row, column and reason."""
+    return pipeline(data_dir, workdir).firm_master.frames["quarantine"]
+
+
+def firm_report(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> dict[str, Any]:
+    """The firm master's build report (counts by source, links, geocoding levels, quarantine by reason)."""
+    return dict(pipeline(data_dir, workdir).firm_master.docs.get("firms_report", {}))
+
+
+def chain_graph(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> ChainData:
+    """The industry-chain graph and its tables (:class:`matcher.chain.ChainData`)."""
+    return pipeline(data_dir, workdir).chain
+
+
+def chain_templates() -> list[ChainTemplate]:
+    """The curated chain templates (``data/chains/*.yaml``)."""
+    return load_chain_templates()
+
+
+def chain_positions(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
+    """Every (firm, chain, segment) position with its weight."""
+    return pipeline(data_dir, workdir).chain_positions["chain_positions"]
+
+
+def county_profiles(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None) -> CountyProfiles:
+    """One city's county-level units: counts, RCA, density, chain coverage, the pack's cited facts."""
+    return pipeline(data_dir, workdir).county_profiles(city)
+
+
+def score_matches(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None, *,
+                  top: int | None = None) -> pd.DataFrame:
+    """Every eligible firm × every county-level unit of ``city``, scored, with reasons (long frame; see
+    :func:`matcher.model.match.score_matches`). ``top`` keeps the best firms (all their counties)."""
+    m = pipeline(data_dir, workdir).city_matches(city)
+    if top is None:
+        return m
+    best = m[m["rank"] == 1].sort_values(["score", "firm_id"], ascending=[False, True], kind="stable")
+    return m[m["firm_id"].isin(set(best["firm_id"].head(top)))].reset_index(drop=True)
+
+
+def navmap(city: str, options: NavmapOptions | None = None, data_dir: PathLike | None = None,
+           workdir: PathLike | None = None) -> Navmap:
+    """The navigation map (招商导航图) of ``city``: targets, chain table, county table, outbound groups."""
+    options = options or NavmapOptions()
+    p = pipeline(data_dir, workdir, user_files=list(options.user_files) or None)
+    pack = p.pack(city)
+    inputs = p.city_inputs(city)
+    city_code = inputs.city_code
+    all_firms = p.firms
+    firms_ = all_firms if options.snapshot is None else all_firms[snapshot_mask(all_firms, options.snapshot)].reset_index(drop=True)
+    scored, params, key = firms_, {}, ""
+    if options.snapshot is not None:
+        params["snapshot"] = options.snapshot.isoformat()
+        key = "snap" + options.snapshot.isoformat().replace("-", "")
+    if not options.exclude_local:
+        # score local firms too: score_matches leaves out the city's firms by city_code only
+        scored = firms_.copy()
+        loc = scored["city_code"].astype("string") == city_code
+        scored.loc[loc, "city_code"] = "local:" + city_code
+        params["exclude_local"] = False
+        key = (key + "_withlocal").strip("_")
+    matches = p.city_matches(city, scored if params else None, key=key, **params)
+    targeted = targeted_chains(pack)
+    positions = labelled_positions(p.chain_positions["chain_positions"], p.templates, targeted)
+    analysis = labelled_analysis(p.city_chain_analysis(city_code, firms_ if options.snapshot is not None else None,
+                                                       key=key if options.snapshot is not None else ""))
+    anchors = curated_facts(pack)[1] if pack is not None else None
+    units = pd.DataFrame({
+        "county_code": inputs.units["county_code"].astype("string"), "county_name": inputs.units["name"].astype("string"),
+        "lon": inputs.units["lon"].astype("float64"), "lat": inputs.units["lat"].astype("float64"),
+    })
+    return assemble_navmap(city_display_name(city, city_code, pack, p.data_dir), city_code, matches, firms_, units, options,
+                           positions=positions, analysis=analysis, anchors=anchors, targeted=targeted,
+                           has_pack=pack is not None)
+
+
+def write_navmap(nav: Navmap, out_dir: PathLike) -> dict[str, Path]:
+    """targets.csv, navmap.xlsx, navmap.html, navmap.md into ``out_dir``."""
+    return _write_navmap(nav, out_dir)
+
+
+def plan_trip(home: str, *, cities: Sequence[str] = (), region: str | None = None, days: int,
+              assumptions: TripAssumptions | None = None, must_visit: Sequence[str] = (), start: date | None = None,
+              max_per_city: int | None = None, data_dir: PathLike | None = None,
+              workdir: PathLike | None = None) -> TripPlan:
+    """An outbound visit plan from ``home`` to ``cities`` (or the cities of a ``region`` group)."""
+    p = pipeline(data_dir, workdir)
+    return build_trip(home, matches=p.city_matches(home), firms=p.firms, data_dir=p.data_dir, cities=cities,
+                      region=region, days=days, assumptions=assumptions, must_visit=must_visit, start=start,
+                      max_per_city=max_per_city)
+
+
+def write_trip(plan: TripPlan, out_dir: PathLike, stem: str = "trip") -> dict[str, Path]:
+    """trip.xlsx, trip.md and trip.json into ``out_dir``."""
+    return _write_trip(plan, out_dir, stem)
+
+
+def resolve_city(city: str, data_dir: PathLike | None = None) -> tuple[str, str]:
+    """(city code, name) of a prefecture given by name or code."""
+    return geo.resolve_city(city, data_dir)
+
+
+def geocode(addresses: pd.Series, city_hint: pd.Series | None = None, data_dir: PathLike | None = None,
+            workdir: PathLike | None = None) -> pd.DataFrame:
+    """Addresses → province/city/county codes (zones included), with the firm master's address evidence."""
+    rules = pipeline(data_dir, workdir).firm_master.frames["address_rules"]
+    return geo.geocode_addresses(addresses, city_hint, data_dir=data_dir, evidence=rules)
+
+
+def match_firm_names(names: Sequence[str], data_dir: PathLike | None = None, workdir: PathLike | None = None,
+                     *, threshold: float | None = None) -> pd.DataFrame:
+    """Names typed by a person → firms of the master (the project's entity resolution): query, firm_id,
+    name, score (one row per query; firm_id null when nothing reaches the threshold)."""
+    from matcher.firms.master import match_names
+
+    return match_names(list(names), pipeline(data_dir, workdir).firms, threshold=threshold)
+
+
+# --------------------------------------------------------------------------------------------------
+# benchmarks
+
+
+def run_benchmark(name: str, data_dir: PathLike | None = None, workdir: PathLike | None = None, *,
+                  out_dir: PathLike | None = None, track: bool = True, **options: Any) -> dict[str, Any]:
+    """Run one benchmark (:data:`matcher.bench.BENCHMARKS`) and write its results with their provenance
+    into ``out_dir`` (default: the shipped results folder, ``benchmarks/results`` in a checkout)."""
+    from matcher import resources
+
+    if name not in BENCHMARKS:
+        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
+    spec = BENCHMARKS[name]
+    out = Path(out_dir) if out_dir is not None else resources.results_dir()
+    argv = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(options.items()))
+    prov = provenance(spec.code, spec.raw, spec.data, f"matcher bench {name} {argv}".strip())
+    p = pipeline(data_dir, workdir)
+    runner = _RUNNERS[name]
+    result, markdown = runner(p, out, prov, track, **options)
+    if markdown is not None:
+        write_results(out, name, result, markdown, prov)
+    return result
+
+
+def _bench_entry(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], None]:
+    from matcher.bench.entry import write_entry_benchmark
+
+    models = o.get("models_dir", Path("models"))
+    report = write_entry_benchmark(p.data_dir, p.workdir, out_dir=out, models_dir=models, n_boot=o.get("n_boot", 1000),
+                                   seed=o.get("seed", 0), variants=tuple(o.get("variants", ("sw2", "sw3"))),
+                                   track=track, prov=prov)
+    return report, None
+
+
+def _bench_relocation(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], None]:
+    from matcher.bench.relocation import relocation_markdown, run_relocation_benchmark
+
+    edges = p.chain_positions["chain_edges"] if o.get("chain", True) else None
+    res: Any = run_relocation_benchmark(p.data_dir, folds=o.get("folds", 5), edges=edges)
+    paths = write_results(out, "relocation", res, relocation_markdown(res), prov)
+    if track:
+        from matcher.model.tracking import log_run
+
+        metrics = {f"{k.split(':')[0].split(' ')[0]}.{mk}": float(v) for k, m in res["rankers"].items() for mk, v in m.items()}
+        log_run(p.workdir, "relocation", "relocation-benchmark",
+                params={"folds": o.get("folds", 5), "n_movers": res["n_movers"], "features": ",".join(res["features"])},
+                metrics=metrics, artifacts=[paths["json"], paths["md"]])
+    return res, None
+
+
+def _bench_geo(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], str]:
+    from matcher.bench.geo import geo_benchmark, markdown
+
+    res = geo_benchmark(p.data_dir)
+    return res, markdown(res)
+
+
+def _bench_er(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], str]:
+    from matcher.bench.er import er_markdown, run_er_benchmark
+
+    scales = [int(s) for s in str(o.get("scales", "1,10,100")).split(",") if s.strip()]
+    res = run_er_benchmark(p.data_dir, scales, int(o.get("base", 5000)))
+    return res, er_markdown(res)
+
+
+def _bench_chain(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], str]:
+    from matcher.bench.chain import bench_chain, bench_markdown
+
+    res = bench_chain(p.chain, p.data_dir)
+    return res, bench_markdown(res)
+
+
+def _bench_regions(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], str]:
+    from matcher.bench.regions import markdown, run
+
+    res = run(p.firms, repeats=int(o.get("repeats", 20)))
+    return res, markdown(res)
+
+
+def _stage_build(data_dir: Path) -> Callable[[Path], tuple[dict[str, float], pd.DataFrame, Any]]:
+    def build(wd: Path) -> tuple[dict[str, float], pd.DataFrame, Any]:
+        fresh = Pipeline.open(data_dir, wd, user_files=[])
+        seconds: dict[str, float] = {}
+        for stage in ("firm_master", "chain", "chain_positions", "national_profiles"):
+            t = time.perf_counter()
+            getattr(fresh, stage)
+            seconds[stage] = time.perf_counter() - t
+        t = time.perf_counter()
+        inputs = fresh.city_inputs("秦皇岛")
+        seconds["city_inputs"] = time.perf_counter() - t
+        return seconds, fresh.firms, inputs
+
+    return build
+
+
+def _bench_speed(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], str]:
+    from matcher.bench.speed import run_speed_benchmark, speed_markdown
+
+    mult = tuple(int(x) for x in str(o.get("multiples", "1,10,100")).split(",") if x.strip())
+    res: Any = run_speed_benchmark(_stage_build(p.data_dir) if o.get("real", True) else None, multiples=mult,
+                                   k=int(o.get("k", 50)))
+    return res, speed_markdown(res)
+
+
+def _bench_travel(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], None]:
+    from matcher.bench.travel import run
+
+    paths = run(out)
+    return {"files": {k: str(v) for k, v in paths.items()}}, None
+
+
+_RUNNERS: dict[str, Callable[..., tuple[dict[str, Any], str | None]]] = {
+    "entry": _bench_entry, "relocation": _bench_relocation, "geo": _bench_geo, "er": _bench_er,
+    "chain": _bench_chain, "regions": _bench_regions, "speed": _bench_speed, "travel": _bench_travel,
+}
+
+__all__ = [
+    "build", "chain_graph", "chain_positions", "chain_templates", "county_profiles", "firm_report", "firms",
+    "geocode", "match_firm_names", "navmap", "pipeline", "plan_trip", "quarantine", "resolve_city", "run_benchmark",
+    "score_matches", "write_navmap", "write_trip",
+]

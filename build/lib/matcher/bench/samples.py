@@ -1,0 +1,66 @@
+"""How each labelled evaluation sample was drawn, as code: the seeds and rules are recorded here, and
+``tests/test_bench_samples.py`` redraws every sample from the raw data and checks that the committed
+labels are exactly those rows (so no row was swapped after its label or the model's output was seen).
+
+The labels themselves (``data/labels/*.csv``, with the written labelling rule beside each) were made
+before any model that they measure was run on those rows; each has a ``tune``/``dev`` half (may be
+used to choose rules) and a ``holdout`` half (only ever reported).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+REGISTRY_FILE = "registry_sample_2019/registrations.parquet"
+
+
+def registry_industry_sample(data_dir: Path, n: int = 480, seed_draw: int = 20261202, seed_half: int = 20261203) -> pd.DataFrame:
+    """``data/labels/registry_industry.csv``'s rows: ``n`` row positions uniformly without replacement over
+    every registration (``default_rng(seed_draw)``), sample_id in draw order; a second generator
+    permutes the sample ids: the first half is ``tune``, the rest ``holdout``."""
+    cols = {"统一社会信用代码": "credit_code", "企业名称": "name", "企业类型": "org_type", "经营范围": "scope",
+            "所在省份": "province", "地区": "city"}
+    table = pq.read_table(Path(data_dir) / REGISTRY_FILE, columns=list(cols))
+    pos = np.random.default_rng(seed_draw).choice(table.num_rows, size=n, replace=False)
+    sub = table.take(pos).to_pandas().rename(columns=cols)
+    perm = np.random.default_rng(seed_half).permutation(n)
+    half = np.empty(n, dtype=object)
+    half[perm[: n // 2]] = "tune"
+    half[perm[n // 2:]] = "holdout"
+    sub.insert(0, "half", half)
+    sub.insert(0, "row_index", pos.astype(np.int64))
+    sub.insert(0, "sample_id", np.arange(1, n + 1))
+    return sub.reset_index(drop=True)
+
+
+def geo_holdout_sample(data_dir: Path, seed_draw: int = 20261204, seed_half: int = 20261205) -> pd.DataFrame:
+    """``data/labels/geo_holdout_registry.csv``'s rows: 300 registrations with an address uniformly at
+    random (stratum ``national``), then 120 of 河北/秦皇岛 (stratum ``qinhuangdao``) from the same
+    generator; per stratum a second generator's permutation makes the first half ``dev``, the rest
+    ``holdout``. The credit code is never read (its authority code is another locating method)."""
+    cols = ["企业名称", "所在省份", "地区", "注册地址"]
+    df = pd.read_parquet(Path(data_dir) / REGISTRY_FILE, columns=cols).reset_index(drop=True)
+    addr = df["注册地址"].fillna("").astype(str)
+    prov = df["所在省份"].fillna("").astype(str).str.strip()
+    city = df["地区"].fillna("").astype(str).str.strip()
+    nat_pool = np.flatnonzero(addr.str.strip().ne("").to_numpy())
+    qhd_pool = np.flatnonzero((prov.eq("河北") & (city.eq("秦皇岛") | (city.eq("") & addr.str.contains("秦皇岛")))).to_numpy())
+    rng = np.random.default_rng(seed_draw)
+    nat = rng.choice(nat_pool, size=300, replace=False)
+    qhd = rng.choice(qhd_pool, size=120, replace=False)
+    rng2 = np.random.default_rng(seed_half)
+    parts = []
+    for stratum, prefix, idx in (("national", "N", nat), ("qinhuangdao", "Q", qhd)):
+        perm = rng2.permutation(len(idx))
+        half = np.where(np.argsort(perm) < len(idx) // 2, "dev", "holdout")
+        sub = df.loc[idx, cols]
+        parts.append(pd.DataFrame({
+            "sample_id": [f"{prefix}{i + 1:03d}" for i in range(len(idx))], "stratum": stratum, "half": half,
+            "row_index": idx, "province": sub["所在省份"].to_numpy(), "city": sub["地区"].to_numpy(),
+            "address": sub["注册地址"].to_numpy(), "name": sub["企业名称"].to_numpy(),
+        }))
+    return pd.concat(parts, ignore_index=True)

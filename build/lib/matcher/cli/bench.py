@@ -1,0 +1,91 @@
+"""``matcher bench NAME``: run one benchmark; it writes ``benchmarks/results/NAME.{json,md}`` with the
+commit, code and data it came from (:func:`matcher.api.run_benchmark`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+bench_app = typer.Typer(help="Benchmarks: each writes JSON + Markdown into benchmarks/results/.", no_args_is_help=True)
+
+DataOpt = Annotated[Path | None, typer.Option(help="raw data directory (default $MATCHER_DATA)")]
+WorkOpt = Annotated[Path | None, typer.Option(help="work directory (default ./work); holds the cache and mlflow.db")]
+OutOpt = Annotated[Path | None, typer.Option(help="results folder (default benchmarks/results)")]
+
+
+def _run(name: str, data: Path | None, workdir: Path | None, out: Path | None, **options: Any) -> dict[str, Any]:
+    from matcher.api import run_benchmark
+
+    res = run_benchmark(name, data, workdir, out_dir=out, **options)
+    where = out or "benchmarks/results"
+    typer.echo(f"wrote {where}/{name}.json and {name}.md")
+    return res
+
+
+def register(app: typer.Typer) -> None:
+    @bench_app.command("entry")
+    def entry(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
+              models: Annotated[Path, typer.Option(help="folder the champion is exported to (…/entry_ranker)")] = Path("models"),
+              n_boot: Annotated[int, typer.Option(help="bootstrap replicates over cities")] = 1000,
+              seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
+              variants: Annotated[bool, typer.Option(help="also run the Shenwan level-2/3 variants")] = True,
+              track: Annotated[bool, typer.Option(help="log the run to MLflow and register the champion")] = True) -> None:
+        """Entry benchmark: every ranker, main window and back-test, with bootstrap CIs over cities."""
+        report = _run("entry", data, workdir, out, models_dir=models, n_boot=n_boot, seed=seed,
+                      variants=("sw2", "sw3") if variants else (), track=track)
+        for wname, h in report["headline"].items():
+            typer.echo(f"{wname:9s} learned AP {h['learned']:.3f} vs {h['baseline']} {h['baseline_value']:.3f}: "
+                       f"{h['average_precision']:+.3f} [{h['average_precision_ci'][0]:+.3f}, {h['average_precision_ci'][1]:+.3f}]")
+
+    @bench_app.command("relocation")
+    def relocation(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
+                   folds: Annotated[int, typer.Option(help="cross-fitting folds over movers")] = 5,
+                   track: Annotated[bool, typer.Option(help="log the run to MLflow (experiment 'relocation')")] = True,
+                   chain: Annotated[bool, typer.Option(help="also measure the chain features")] = True) -> None:
+        """Relocation benchmark: rank every city for firms that moved between 2015 and 2024."""
+        res = _run("relocation", data, workdir, out, folds=folds, track=track, chain=chain)
+        for name, m in res["rankers"].items():
+            typer.echo(f"{name:42s} MRR {m['mrr']:.3f}  median {m['median_rank']:6.1f}  R@10 {m['recall_at_10']:.3f}")
+
+    @bench_app.command("geo")
+    def geo(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None) -> None:
+        """Geocoding: county-level share by source, accuracy on labelled addresses, the plain-cpca baseline."""
+        _run("geo", data, workdir, out)
+
+    @bench_app.command("er")
+    def er(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
+           base: Annotated[int, typer.Option(help="records per side of the 1x synthetic run")] = 5000,
+           scales: Annotated[str, typer.Option(help="comma-separated multiples of --base for the synthetic runs")] = "1,10,100") -> None:
+        """Entity resolution precision/recall per list pair, Fortune match rate, synthetic 1×/10×/100× scaling."""
+        _run("er", data, workdir, out, base=base, scales=scales)
+
+    @bench_app.command("chain")
+    def chain(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None) -> None:
+        """Graph statistics, relation-cleaning precision, classifier accuracy, 秦皇岛 chains."""
+        _run("chain", data, workdir, out)
+
+    @bench_app.command("regions")
+    def regions(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
+                repeats: Annotated[int, typer.Option(help="random half-splits")] = 20) -> None:
+        """Split-half stability of proximity at city vs county level."""
+        _run("regions", data, workdir, out, repeats=repeats)
+
+    @bench_app.command("speed")
+    def speed(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
+              multiples: Annotated[str, typer.Option(help="synthetic sizes as multiples of the real firm count")] = "1,10,100",
+              real: Annotated[bool, typer.Option(help="also time the build and scoring on the real data")] = True,
+              k: Annotated[int, typer.Option(help="top-k firms kept per county")] = 50) -> None:
+        """Speed: pairs scored per second, build time, growth on 10× / 100× synthetic universes."""
+        _run("speed", data, workdir, out, multiples=multiples, real=real, k=k)
+
+    @bench_app.command("travel")
+    def travel(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None) -> None:
+        """Rail-corridor travel times against published timetables → travel_times.{csv,md}."""
+        from matcher.api import run_benchmark
+
+        run_benchmark("travel", data, workdir, out_dir=out)
+        typer.echo(f"wrote {out or 'benchmarks/results'}/travel_times.csv and travel_times.md")
+
+    app.add_typer(bench_app, name="bench")

@@ -1,0 +1,914 @@
+"""The investment navigation map (招商导航图): whom to approach, where they are, where each should land.
+
+:func:`build_navmap` scores every eligible firm of the firm master against every county-level unit of
+the city (:func:`matcher.model.match.score_matches`), then turns the long frame into the planners'
+tables with pure functions (each testable on a small synthetic frame):
+
+- :func:`select_targets` — one row per firm (its best landing county among the allowed ones), the
+  filters (chains, counties, firm types, home regions, local firms), action 补链/强链/延链, reasons;
+- :func:`chain_table` — chain × segment: local strength, 链主企业 (leading firms), suggested action;
+- :func:`county_table` — per county its best-fitting firms (the county's own ranking of firms);
+- :func:`outbound_table` — targets grouped by home region (京津冀, 长三角 …, ``data/regions_groups.yaml``)
+  and home city, with counts (走出去).
+
+:func:`write_navmap` writes ``targets.csv`` (the machine-readable contract, :data:`TARGET_COLUMNS`),
+``navmap.xlsx``, ``navmap.html`` and ``navmap.md``. Everything is deterministic: stable sorts with
+firm_id as the last key, scores rounded, no wall-clock time in any file.
+
+Chains: when the chain stage supplies curated chain templates (firm → chain, segment) they are used;
+otherwise a firm's chain is its Shenwan level-1 industry and its segment its level-2 industry (the
+``chain_basis`` column says which), and firms without a Shenwan code fall back to their Tushare label.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from matcher import geo, resources
+from matcher.chain.positions import primary_positions
+
+#: the shipped region groups (``data/regions_groups.yaml``)
+REGION_GROUPS = "regions_groups.yaml"
+
+#: the machine-readable contract of targets.csv, in this order (best first)
+TARGET_COLUMNS: list[str] = [
+    "rank", "firm_id", "stock_code", "name", "legal_name", "tags", "home_province", "home_city",
+    "home_city_code", "home_region", "lon", "lat", "chain", "segment", "chain_basis", "industry",
+    "action", "county_code", "county_name", "score", "county_fit_rank", "alt_county_name", "reasons",
+]
+
+#: Chinese headers of the target table (Excel / HTML / Markdown)
+TARGET_HEADERS: dict[str, str] = {
+    "rank": "排名", "firm_id": "企业ID", "stock_code": "股票代码", "name": "企业简称", "legal_name": "企业全称",
+    "tags": "企业标签", "home_province": "总部所在省", "home_city": "总部所在市", "home_city_code": "总部城市代码",
+    "home_region": "所属区域", "lon": "经度", "lat": "纬度", "chain": "产业链", "segment": "环节",
+    "chain_basis": "链归属依据", "industry": "申万行业", "action": "招商方向", "county_code": "建议落地县区代码",
+    "county_name": "建议落地县区", "score": "匹配得分", "county_fit_rank": "该县区内排名",
+    "alt_county_name": "备选县区", "reasons": "推荐理由",
+}
+
+ACTIONS = ("补链", "强链", "延链")
+FIRM_TYPES = ("listed", "unicorn", "little_giant", "registry")
+FIRM_TYPE_NAMES = {"listed": "上市公司", "unicorn": "独角兽", "little_giant": "专精特新小巨人", "registry": "工商登记导入"}
+UNCLASSIFIED = "未分类"
+
+#: vintages of the public sources (from the data README / each folder's SOURCE.md)
+SOURCE_VINTAGES: list[tuple[str, str, str]] = [
+    ("tushare", "Tushare A股上市公司基础信息、公司信息、资产（bak_basic 2024-05-13）", "2024-05"),
+    ("exchanges", "深交所、上交所上市公司名录（含注册地址）", "2025-10"),
+    ("listed_geo_2015", "2015年上市公司注册/办公地址及经纬度", "2015"),
+    ("chainkg", "产业链知识图谱（企业—申万2021行业、产品、上下游）", "2021-10"),
+    ("unicorns", "CB Insights 独角兽名单（2024-02-27快照）与 Maven 2022 名单", "2021–2024"),
+    ("fortune500", "财富中国500强", "2014–2021"),
+    ("wiod", "WIOD 2013版 中国2011年投入产出表（35部门）", "2011"),
+    ("divisions", "行政区划与县级单位经纬度（jionlp / cpca）", "2020–2025"),
+    ("city_pack", "城市资料包（data/cities/*.yaml，逐条注明出处）", "2010–2024"),
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# region groups (走出去)
+# --------------------------------------------------------------------------------------------------
+def load_region_groups(path: str | Path | None = None) -> pd.DataFrame:
+    """``data/regions_groups.yaml`` flattened: one row per (group, level, code).
+
+    Columns: order, group, label, kind, level (province/city/county), code, name, source. A firm takes
+    the first group in file order that contains its county, city or province (see
+    :func:`assign_region_groups`).
+    """
+    text = Path(path).read_text(encoding="utf-8") if path is not None else resources.read_text(REGION_GROUPS)
+    raw = yaml.safe_load(text) or {}
+    rows: list[dict[str, object]] = []
+    for order, g in enumerate(raw.get("groups") or []):
+        for level, key in (("province", "provinces"), ("city", "cities"), ("county", "counties")):
+            for item in g.get(key) or []:
+                rows.append({
+                    "order": order, "group": str(g["name"]), "label": str(g.get("label") or g["name"]),
+                    "kind": str(g.get("kind", "")), "level": level, "code": str(item["code"]),
+                    "name": str(item.get("name", "")), "source": str(g.get("source", "")),
+                })
+    out = pd.DataFrame(rows, columns=["order", "group", "label", "kind", "level", "code", "name", "source"])
+    return out.astype({"order": "int64", **{c: "string" for c in out.columns if c != "order"}})
+
+
+def assign_region_groups(frame: pd.DataFrame, groups: pd.DataFrame) -> pd.Series:
+    """The region group of each row of ``frame`` (columns county_code, city_code, province_code; any
+    may be missing or null), by the first group in file order containing the county, else the city,
+    else the province. Rows in no group get ``"未知"``."""
+    none = 1 << 30
+    best = np.full(len(frame), none, dtype=np.int64)
+    for level, col in (("county", "county_code"), ("city", "city_code"), ("province", "province_code")):
+        if col not in frame.columns:
+            continue
+        g = groups[groups["level"] == level]
+        order = dict(zip(g["code"].astype(str), g["order"].astype(int), strict=True))
+        codes = frame[col].astype("object").to_numpy()
+        hit = np.array([order.get(str(c), none) if isinstance(c, str) else none for c in codes], dtype=np.int64)
+        best = np.minimum(best, hit)
+    names = dict(zip(groups["order"].astype(int), groups["group"].astype(str), strict=False))
+    return pd.Series([names.get(int(o), "未知") for o in best], index=frame.index, dtype="string")
+
+
+def group_members(groups: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The (level, code, name) rows of one group, by its name or label."""
+    return groups[(groups["group"] == name) | (groups["label"] == name)].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# options and result
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NavmapOptions:
+    """What the planner asks for. Empty tuples mean "no filter".
+
+    chains: keep firms whose chain (or segment) is one of these names.
+    counties: landing counties allowed (codes or names); a firm's landing county is its best among them.
+    firm_types: any of listed / unicorn / little_giant / registry (a firm passes if it has any).
+    home_regions: region groups (京津冀 …), provinces (广东 / 广东省 / 440000) or cities (深圳 / 440300).
+    top: number of targets to keep, best first; 0 keeps every eligible firm.
+    exclude_local: leave out firms already located in the city (default); False scores them too.
+    snapshot: as-of date: firms listed or set up after it are left out; None keeps all (the data's vintage).
+    user_files: (kind, path) pairs passed to the firm master (kind little_giants or registry).
+    per_county: targets listed per county in 县区落地建议.
+    """
+
+    chains: tuple[str, ...] = ()
+    counties: tuple[str, ...] = ()
+    firm_types: tuple[str, ...] = ()
+    home_regions: tuple[str, ...] = ()
+    top: int = 200
+    exclude_local: bool = True
+    snapshot: date | None = None
+    user_files: tuple[tuple[str, Path], ...] = ()
+    per_county: int = 10
+
+    def __post_init__(self) -> None:
+        bad = [t for t in self.firm_types if t not in FIRM_TYPES]
+        if bad:
+            raise ValueError(f"unknown firm type(s) {bad}: choose from {', '.join(FIRM_TYPES)}")
+        if self.top < 0:
+            raise ValueError("top must be >= 0 (0 = every eligible firm)")
+
+    def describe(self) -> dict[str, str]:
+        """Options in planners' words (for 总览 and the brief)."""
+        return {
+            "产业链筛选": "、".join(self.chains) or "全部",
+            "落地县区筛选": "、".join(self.counties) or "全部",
+            "企业类型": "、".join(FIRM_TYPE_NAMES[t] for t in self.firm_types) or "全部",
+            "来源地区": "、".join(self.home_regions) or "全国",
+            "目标数量": "全部符合条件的企业" if self.top == 0 else f"前{self.top}家",
+            "排除本地已有企业": "是" if self.exclude_local else "否",
+            "数据截止日期": self.snapshot.isoformat() if self.snapshot else "数据最新版本",
+        }
+
+
+@dataclass
+class Navmap:
+    """The navigation map's tables (all pandas frames, Chinese text) and its metadata."""
+
+    city: str
+    city_code: str
+    options: NavmapOptions
+    targets: pd.DataFrame
+    chains: pd.DataFrame
+    counties: pd.DataFrame
+    outbound: pd.DataFrame
+    units: pd.DataFrame
+    overview: pd.DataFrame
+    data_notes: pd.DataFrame
+    quality: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: the inputs (kept so that other outputs, e.g. trips, and tests can re-filter without rescoring)
+    matches: pd.DataFrame | None = None
+    firms: pd.DataFrame | None = None
+    positions: pd.DataFrame | None = None
+
+
+# --------------------------------------------------------------------------------------------------
+# firm-level helpers (pure)
+# --------------------------------------------------------------------------------------------------
+def _flag(frame: pd.DataFrame, col: str) -> pd.Series:
+    return frame[col].astype("boolean").fillna(False).astype(bool)
+
+
+def firm_type_mask(firms: pd.DataFrame, types: Sequence[str]) -> pd.Series:
+    """True for firms of any of ``types`` (listed / unicorn / little_giant / registry)."""
+    if not types:
+        return pd.Series(True, index=firms.index)
+    src = firms["sources"].astype("string").fillna("")
+    masks = {
+        "listed": _flag(firms, "is_listed"),
+        "unicorn": _flag(firms, "is_unicorn"),
+        "little_giant": _flag(firms, "is_little_giant"),
+        "registry": src.str.contains("registry", regex=False).astype(bool),
+    }
+    out = pd.Series(False, index=firms.index)
+    for t in types:
+        out |= masks[t]
+    return out
+
+
+def firm_tags(firms: pd.DataFrame) -> pd.Series:
+    """'上市;独角兽;小巨人;财富500强;央企/地方国企' — what a planner reads first about a firm."""
+    src = firms["sources"].astype("string").fillna("")
+    ctrl = firms["controller_type"].astype("object")
+    f500 = firms["fortune500_best_rank"].notna().to_numpy()
+    cols = [
+        ("上市", _flag(firms, "is_listed").to_numpy()),
+        ("独角兽", _flag(firms, "is_unicorn").to_numpy()),
+        ("小巨人", _flag(firms, "is_little_giant").to_numpy()),
+        ("工商登记", src.str.contains("registry", regex=False).astype(bool).to_numpy()),
+        ("财富500强", f500),
+    ]
+    kinds = {"中央国企", "地方国企", "外资企业", "民营企业", "公众企业", "集体企业"}
+    out = []
+    for i, c in enumerate(ctrl.to_numpy()):
+        t = [label for label, mask in cols if mask[i]]
+        if isinstance(c, str) and c in kinds:
+            t.append(c)
+        out.append(";".join(t))
+    return pd.Series(out, index=firms.index, dtype="string")
+
+
+def chain_labels(firms: pd.DataFrame, positions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """chain, segment, chain_basis per firm (index aligned with ``firms``).
+
+    Curated chain templates (``positions``: firm_id → chain, segment) win; else Shenwan level 1 /
+    level 2 names; else the Tushare label; else 未分类.
+    """
+    idx = firms.index
+    l1 = firms["sw_l1_name"].astype("string")
+    l2 = firms["sw_l2_name"].astype("string")
+    ts = firms["industry_tushare"].astype("string")
+    chain = l1.copy()
+    segment = l2.fillna(l1)
+    basis = pd.Series(np.where(l1.notna(), "申万行业", None), index=idx, dtype="string")
+    no_sw = l1.isna()
+    chain[no_sw & ts.notna()] = "其他（" + ts[no_sw & ts.notna()] + "）"
+    segment[no_sw & ts.notna()] = ts[no_sw & ts.notna()]
+    basis[no_sw & ts.notna()] = "Tushare行业"
+    chain = chain.fillna(UNCLASSIFIED)
+    segment = segment.fillna(UNCLASSIFIED)
+    basis = basis.fillna("未识别")
+    if positions is not None and len(positions):
+        pos = positions.dropna(subset=["chain"]).drop_duplicates("firm_id").set_index("firm_id")
+        fid = firms["firm_id"].astype("string")
+        has = fid.isin(pos.index)
+        chain[has] = fid[has].map(pos["chain"]).astype("string")
+        seg = fid[has].map(pos["segment"]).astype("string")
+        segment[has] = seg.fillna(segment[has])
+        basis[has] = "产业链模板"
+    return pd.DataFrame({"chain": chain, "segment": segment, "chain_basis": basis}, index=idx)
+
+
+def _match_name(value: str, *candidates: object) -> bool:
+    v = str(value).strip().removesuffix("市").removesuffix("省")
+    for c in candidates:
+        if c is None or c is pd.NA or (isinstance(c, float) and math.isnan(c)):
+            continue
+        s = str(c)
+        if v == s or v == s.removesuffix("市").removesuffix("省") or (len(v) >= 2 and s.startswith(v)):
+            return True
+    return False
+
+
+def home_region_mask(firms: pd.DataFrame, wanted: Sequence[str], groups: pd.DataFrame) -> pd.Series:
+    """True for firms whose home is in any of ``wanted``: region group names/labels, province or city
+    names (with or without 省/市) or 6-digit codes."""
+    if not wanted:
+        return pd.Series(True, index=firms.index)
+    region = assign_region_groups(firms, groups)
+    group_names = set(groups["group"].astype(str)) | set(groups["label"].astype(str))
+    out = pd.Series(False, index=firms.index)
+    for w in wanted:
+        w = str(w).strip()
+        if w in group_names:
+            name = groups.loc[(groups["group"] == w) | (groups["label"] == w), "group"].iloc[0]
+            out |= region == name
+            continue
+        if w.isdigit():
+            for col in ("province_code", "city_code", "county_code"):
+                out |= firms[col].astype("string").fillna("") == w
+            continue
+        prov, city = firms["province"], firms["city"]
+        out |= pd.Series([_match_name(w, p, c) for p, c in zip(prov, city, strict=True)], index=firms.index)
+    return out
+
+
+def resolve_counties(wanted: Sequence[str], units: pd.DataFrame) -> list[str]:
+    """County codes for names or codes (海港 / 海港区 / 130302); unknown names raise ValueError."""
+    codes: list[str] = []
+    for w in wanted:
+        w = str(w).strip()
+        hit = units[(units["county_code"] == w) | units["county_name"].map(lambda n, w=w: _match_name(w, n))]
+        if hit.empty:
+            raise ValueError(f"unknown county {w!r}; the city's units are: " + "、".join(units["county_name"].astype(str)))
+        codes += [str(c) for c in hit["county_code"]]
+    return sorted(set(codes))
+
+
+def snapshot_mask(firms: pd.DataFrame, snapshot: date | None) -> pd.Series:
+    """Firms known at ``snapshot``: listed (or, when not listed, set up) on or before it."""
+    if snapshot is None:
+        return pd.Series(True, index=firms.index)
+    ts = pd.Timestamp(snapshot)
+    keep = pd.Series(True, index=firms.index)
+    for col in ("list_date", "setup_date"):
+        d = pd.to_datetime(firms[col], errors="coerce")
+        keep &= ~(d > ts).fillna(False).astype(bool)
+    return keep
+
+
+# --------------------------------------------------------------------------------------------------
+# targets
+# --------------------------------------------------------------------------------------------------
+def local_presence(local: pd.DataFrame) -> tuple[dict[tuple[str, str], list[str]], dict[str, list[str]]]:
+    """(chain, segment) → local firm names and chain → local firm names (biggest first)."""
+    if local.empty:
+        return {}, {}
+    lf = local.copy()
+    lf["_size"] = pd.to_numeric(lf["total_assets_yi"], errors="coerce").fillna(0)
+    lf = lf.sort_values(["_size", "firm_id"], ascending=[False, True], kind="stable")
+    seg = {(str(c), str(s)): [str(n) for n in g["name"]] for (c, s), g in lf.groupby(["chain", "segment"], sort=True)}
+    ch = {str(c): [str(n) for n in g["name"]] for c, g in lf.groupby("chain", sort=True)}
+    return seg, ch
+
+
+CURATED_PRESENCE = "城市资料包记载的本地企业或园区"
+
+
+def add_curated_presence(seg_local: dict[tuple[str, str], list[str]], chain_local: dict[str, list[str]],
+                         analysis: pd.DataFrame | None) -> tuple[dict[tuple[str, str], list[str]], dict[str, list[str]]]:
+    """Count a template segment as present when the chain stage rates it 强/弱 (local firms in the
+    data, or a cited local fact of the city pack such as a firm that is not listed)."""
+    if analysis is None or analysis.empty:
+        return seg_local, chain_local
+    seg, ch = dict(seg_local), dict(chain_local)
+    for r in analysis.itertuples(index=False):
+        if str(r.strength) in ("强", "弱"):
+            key = (str(r.chain), str(r.segment))
+            if not seg.get(key):
+                seg[key] = [CURATED_PRESENCE]
+            if not ch.get(str(r.chain)):
+                ch[str(r.chain)] = [CURATED_PRESENCE]
+    return seg, ch
+
+
+def classify_action(chain: str, segment: str, seg_local: Mapping[tuple[str, str], list[str]],
+                    chain_local: Mapping[str, list[str]], links: float) -> str:
+    """补链 / 强链 / 延链 for a firm of (chain, segment) in the city.
+
+    强链: the city already has firms in this segment (the firm strengthens an existing link);
+    补链: the segment is missing, but the city has the chain's other segments: the firm fills the gap;
+    延链: the city has nothing of this chain: the firm extends the city's industry into it — along
+    existing supply relations when ``links`` > 0 (local buyers or suppliers of the firm's industry),
+    else as a new chain.
+    """
+    if seg_local.get((chain, segment)):
+        return "强链"
+    if chain_local.get(chain):
+        return "补链"
+    return "延链"
+
+
+def _names(xs: Sequence[str], k: int = 3) -> str:
+    return "、".join(xs[:k]) + ("等" if len(xs) > k else "")
+
+
+def action_sentence(action: str, city: str, chain: str, segment: str,
+                    seg_local: Mapping[tuple[str, str], list[str]], chain_local: Mapping[str, list[str]],
+                    links: float) -> str:
+    """The first sentence of a target's reasons: which chain link it fills and with whom."""
+    if action == "强链":
+        names = seg_local.get((chain, segment), [])
+        if names == [CURATED_PRESENCE]:
+            return f"强链：{city}“{chain}·{segment}”已有{CURATED_PRESENCE}（企业库中尚无），引进可壮大该环节"
+        return f"强链：{city}已有{len(names)}家“{chain}·{segment}”企业（{_names(names)}），引进可壮大该环节"
+    if action == "补链":
+        names = chain_local.get(chain, [])
+        have = CURATED_PRESENCE if names == [CURATED_PRESENCE] else _names(names)
+        return f"补链：{city}“{chain}”链已有{have}，尚缺“{segment}”环节，引进可补齐缺口"
+    if links > 0:
+        return f"延链：{city}尚无“{chain}”链企业，本地有其上下游配套，引进“{segment}”企业可沿链延伸"
+    return f"延链：{city}尚无“{chain}”链企业，引进“{segment}”企业可拓展新链条"
+
+
+def _clean_model_reasons(text: object) -> str:
+    """The model's county-level reasons, relabelled so that they never contradict the action column."""
+    if text is None or text is pd.NA or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return str(text).replace("补链：", "配套：").replace("强链：", "同业基础：")
+
+
+def select_targets(
+    matches: pd.DataFrame,
+    firms: pd.DataFrame,
+    *,
+    city: str,
+    city_code: str,
+    options: NavmapOptions,
+    groups: pd.DataFrame,
+    units: pd.DataFrame,
+    positions: pd.DataFrame | None = None,
+    analysis: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(targets, allowed long frame): one row per recommended firm, best first (:data:`TARGET_COLUMNS`).
+
+    ``matches`` is the long frame of :func:`matcher.model.match.score_matches` (firm × county with
+    ``score``, ``chain_customers``, ``chain_suppliers`` and ``reasons``); ``firms`` the firm master.
+    Filters: firm-level (type, home region, chain, local) remove firms; the county filter restricts
+    the landing counties (a firm's landing county is its best allowed county). Ranking is over every
+    eligible firm; ``options.top`` (0 = all) cuts afterwards.
+    """
+    f = firms.copy()
+    f[["chain", "segment", "chain_basis"]] = chain_labels(f, positions)
+    f["home_region"] = assign_region_groups(f, groups)
+    is_local = f["city_code"].astype("string").fillna("") == city_code
+    local = f[is_local]
+    seg_local, chain_local = local_presence(local)
+    seg_local, chain_local = add_curated_presence(seg_local, chain_local, analysis)
+
+    keep = firm_type_mask(f, options.firm_types) & home_region_mask(f, options.home_regions, groups)
+    if options.exclude_local:
+        keep &= ~is_local
+    if options.chains:
+        wanted = {str(c).strip() for c in options.chains}
+        keep &= f["chain"].isin(wanted) | f["segment"].isin(wanted)
+    keep &= snapshot_mask(f, options.snapshot)
+    eligible = f[keep]
+
+    m = matches[matches["firm_id"].isin(eligible["firm_id"])]
+    if options.counties:
+        m = m[m["county_code"].isin(resolve_counties(options.counties, units))]
+    m = m.sort_values(["firm_id", "score", "county_code"], ascending=[True, False, True], kind="stable")
+    m = m.assign(_r=m.groupby("firm_id", sort=False).cumcount() + 1)
+    best = m[m["_r"] == 1].set_index("firm_id")
+    alt = m[m["_r"] == 2].set_index("firm_id")["county_name"]
+    # the county's own ranking of firms (among the allowed firms), for county_fit_rank
+    m = m.sort_values(["county_code", "score", "firm_id"], ascending=[True, False, True], kind="stable")
+    m["county_fit_rank"] = m.groupby("county_code", sort=False).cumcount() + 1
+    fit_rank = m.set_index(["firm_id", "county_code"])["county_fit_rank"]
+
+    e = eligible.set_index("firm_id").loc[best.index]
+    t = pd.DataFrame(index=best.index)
+    t["stock_code"] = e["stock_code"].astype("string")
+    t["name"] = e["name"].astype("string")
+    t["legal_name"] = e["legal_name"].astype("string")
+    t["tags"] = firm_tags(e.reset_index()).to_numpy()
+    t["home_province"] = e["province"].astype("string")
+    t["home_city"] = e["city"].astype("string")
+    t["home_city_code"] = e["city_code"].astype("string")
+    t["home_region"] = e["home_region"].astype("string")
+    t["lon"] = pd.to_numeric(e["lon"], errors="coerce").round(4)
+    t["lat"] = pd.to_numeric(e["lat"], errors="coerce").round(4)
+    t["chain"] = e["chain"].astype("string")
+    t["segment"] = e["segment"].astype("string")
+    t["chain_basis"] = e["chain_basis"].astype("string")
+    ind = e["sw_l2_name"]
+    t["industry"] = ind.astype("string")
+    t["county_code"] = best["county_code"].astype("string")
+    t["county_name"] = best["county_name"].astype("string")
+    t["score"] = best["score"].astype("float64").round(4)
+    t["county_fit_rank"] = [int(fit_rank.get((fid, cc), 0)) for fid, cc in zip(t.index, t["county_code"], strict=True)]
+    t["alt_county_name"] = alt.reindex(t.index).astype("string")
+    links = (best.get("chain_customers", 0) + best.get("chain_suppliers", 0)).astype("float64").fillna(0.0)
+    actions, reasons = [], []
+    for fid, r in t.iterrows():
+        lk = float(links.get(fid, 0.0))
+        a = classify_action(str(r["chain"]), str(r["segment"]), seg_local, chain_local, lk)
+        actions.append(a)
+        parts = [action_sentence(a, city, str(r["chain"]), str(r["segment"]), seg_local, chain_local, lk)]
+        rank_txt = f"推荐落地{r['county_name']}（该县区匹配第{r['county_fit_rank']}名"
+        rank_txt += f"，备选{r['alt_county_name']}）" if pd.notna(r["alt_county_name"]) else "）"
+        parts.append(rank_txt)
+        model = _clean_model_reasons(best.at[fid, "reasons"] if "reasons" in best.columns else None)
+        if model:
+            parts.append(model)
+        if pd.notna(r["home_region"]) and r["home_region"] != "未知":
+            parts.append(f"来源地区：{r['home_region']}")
+        reasons.append("；".join(parts))
+    t["action"] = pd.array(actions, dtype="string")
+    t["reasons"] = pd.array(reasons, dtype="string")
+    t = t.reset_index().rename(columns={"index": "firm_id"})
+    t = t.sort_values(["score", "firm_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    if options.top:
+        t = t.head(options.top)
+    t.insert(0, "rank", np.arange(1, len(t) + 1, dtype="int64"))
+    return t[TARGET_COLUMNS].reset_index(drop=True), m
+
+
+# --------------------------------------------------------------------------------------------------
+# chain map, counties, outbound
+# --------------------------------------------------------------------------------------------------
+CHAIN_COLUMNS = [
+    "chain", "segment", "chain_basis", "firms_national", "firms_local", "local_firms", "location_quotient",
+    "leaders_national", "anchors_local", "action", "targets", "top_targets", "targeted",
+]
+CHAIN_HEADERS = {
+    "chain": "产业链", "segment": "环节", "chain_basis": "链归属依据", "firms_national": "全国企业数",
+    "firms_local": "本地企业数", "local_firms": "本地企业", "location_quotient": "区位商",
+    "leaders_national": "全国链主企业", "anchors_local": "本地链主/骨干企业（资料包）", "action": "建议方向",
+    "targets": "目标企业数", "top_targets": "首选目标企业", "targeted": "本市重点产业链",
+}
+
+
+def chain_table(
+    firms: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    city_code: str,
+    anchors: pd.DataFrame | None = None,
+    targeted_chains: Iterable[str] = (),
+    positions: pd.DataFrame | None = None,
+    analysis: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """产业链图谱: chain × segment with national and local firm counts, the location quotient, the
+    national leading firms (链主: biggest by total assets), local anchors from the city pack, the
+    suggested action and the targets in it. Segments with no firm anywhere are left out."""
+    f = firms.copy()
+    f[["chain", "segment", "chain_basis"]] = chain_labels(f, positions)
+    f["_size"] = pd.to_numeric(f["total_assets_yi"], errors="coerce")
+    f = f.sort_values(["_size", "firm_id"], ascending=[False, True], kind="stable", na_position="last")
+    f["_local"] = (f["city_code"].astype("string").fillna("") == city_code).astype(bool)
+    n_all, n_loc = len(f), int(f["_local"].sum())
+    seg_local, chain_local = local_presence(f[f["_local"]])
+    tgt = targets.sort_values("rank", kind="stable")
+    tgt_by = {k: list(g["name"].astype(str)) for k, g in tgt.groupby(["chain", "segment"], sort=False)}
+    anchor_by: dict[str, list[str]] = {}
+    if anchors is not None and len(anchors):
+        for a in anchors.itertuples(index=False):
+            keys = set(list(a.chains) if a.chains is not None else [])
+            sw = getattr(a, "sw_l1", None)
+            if isinstance(sw, str) and sw:
+                keys.add(sw)
+            for k in keys:
+                if str(a.name) not in anchor_by.setdefault(str(k), []):
+                    anchor_by[str(k)].append(str(a.name))
+    targeted = {str(c) for c in targeted_chains}
+    rows = []
+    for (c, s), g in f.groupby(["chain", "segment"], sort=True):
+        loc = g[g["_local"]]
+        nat = len(g)
+        lq = (len(loc) / n_loc) / (nat / n_all) if n_loc and nat else 0.0
+        tg = tgt_by.get((c, s), [])
+        rows.append({
+            "chain": c, "segment": s, "chain_basis": str(g["chain_basis"].iat[0]),
+            "firms_national": nat, "firms_local": len(loc), "local_firms": _names(list(loc["name"].astype(str)), 5),
+            "location_quotient": round(lq, 2),
+            "leaders_national": "、".join(g.loc[~g["_local"], "name"].astype(str).head(3)),
+            "anchors_local": "、".join(anchor_by.get(str(c), []) + [x for x in anchor_by.get(str(s), []) if x not in anchor_by.get(str(c), [])]),
+            "action": classify_action(str(c), str(s), seg_local, chain_local, 0.0),
+            "targets": len(tg), "top_targets": "、".join(tg[:3]),
+            "targeted": "是" if (c in targeted or s in targeted) else "",
+        })
+    out = pd.DataFrame(rows, columns=CHAIN_COLUMNS)
+    if analysis is not None and len(analysis):
+        # curated chains: the chain stage's analysis (its strength/action definitions, leaders by size
+        # and downstream reach, curated local evidence) replaces the counts computed here
+        a = analysis.set_index(["chain", "segment"])
+        tmpl = out[out["chain_basis"] == "产业链模板"].set_index(["chain", "segment"])
+        extra = []
+        for (c, s_), r in a.iterrows():
+            tg = tgt_by.get((c, s_), [])
+            extra.append({
+                "chain": c, "segment": s_, "chain_basis": "产业链模板", "firms_national": int(r["national_firms"]),
+                "firms_local": int(r["local_firms"]), "local_firms": str(r["local_firm_names"]).replace("; ", "、"),
+                "location_quotient": float(r["rca"]), "leaders_national": str(r["leaders"]).replace("; ", "、"),
+                "anchors_local": "、".join(x for x in [tmpl.at[(c, s_), "anchors_local"] if (c, s_) in tmpl.index else "",
+                                                      str(r["curated_local"] or "")] if x),
+                "action": str(r["action"]), "targets": len(tg), "top_targets": "、".join(tg[:3]),
+                "targeted": "是" if c in targeted else "",
+            })
+        out = pd.concat([pd.DataFrame(extra, columns=CHAIN_COLUMNS), out[out["chain_basis"] != "产业链模板"]], ignore_index=True)
+    order = {"强链": 0, "补链": 1, "延链": 2}
+    out["_a"] = out["action"].map(order)
+    out = out.sort_values(["targeted", "_a", "targets", "chain", "segment"], ascending=[False, True, False, True, True], kind="stable")
+    return out.drop(columns="_a").reset_index(drop=True)
+
+
+COUNTY_COLUMNS = ["county_code", "county_name", "fit_rank", "name", "firm_id", "chain", "segment", "action",
+                  "home_city", "score", "is_first_choice", "reasons"]
+COUNTY_HEADERS = {
+    "county_code": "县区代码", "county_name": "县区", "fit_rank": "县区内排名", "name": "企业", "firm_id": "企业ID",
+    "chain": "产业链", "segment": "环节", "action": "招商方向", "home_city": "总部所在市", "score": "匹配得分",
+    "is_first_choice": "是否该企业首选县区", "reasons": "推荐理由",
+}
+
+
+def county_table(allowed: pd.DataFrame, targets: pd.DataFrame, units: pd.DataFrame, per_county: int = 10) -> pd.DataFrame:
+    """县区落地建议: for each county, the ``per_county`` targets that fit it best (the county's own
+    ranking of the target firms, so every county gets its list even when most firms' first choice is
+    one large unit); ``is_first_choice`` says whether it is also the firm's best county."""
+    tg = targets.set_index("firm_id")
+    m = allowed[allowed["firm_id"].isin(tg.index)]
+    m = m.sort_values(["firm_id", "score", "county_code"], ascending=[True, False, True], kind="stable")
+    m = m.assign(firm_county_rank=m.groupby("firm_id", sort=False).cumcount() + 1)
+    m = m.sort_values(["county_code", "score", "firm_id"], ascending=[True, False, True], kind="stable")
+    m = m.assign(fit_rank=m.groupby("county_code", sort=False).cumcount() + 1)
+    m = m[m["fit_rank"] <= per_county]
+    out = pd.DataFrame({
+        "county_code": m["county_code"].astype("string"), "county_name": m["county_name"].astype("string"),
+        "fit_rank": m["fit_rank"].astype("int64"), "name": m["firm_id"].map(tg["name"]).astype("string"),
+        "firm_id": m["firm_id"].astype("string"), "chain": m["firm_id"].map(tg["chain"]).astype("string"),
+        "segment": m["firm_id"].map(tg["segment"]).astype("string"), "action": m["firm_id"].map(tg["action"]).astype("string"),
+        "home_city": m["firm_id"].map(tg["home_city"]).astype("string"), "score": m["score"].astype("float64").round(4),
+        "is_first_choice": np.where(m["firm_id"].map(tg["county_code"]) == m["county_code"], "是", "否"),
+        "reasons": [
+            str(tg.at[fid, "reasons"]) if str(cc) == str(tg.at[fid, "county_code"]) else "；".join(
+                x for x in (str(tg.at[fid, "reasons"]).split("；")[0], f"该企业首选{tg.at[fid, 'county_name']}，本县区为其第{k}选择",
+                            _clean_model_reasons(r)) if x)
+            for fid, cc, r, k in zip(m["firm_id"], m["county_code"], m["reasons"] if "reasons" in m.columns else [""] * len(m),
+                                     m["firm_county_rank"], strict=True)
+        ],
+    })
+    order = {c: i for i, c in enumerate(units["county_code"].astype(str))}
+    out["_o"] = out["county_code"].map(order)
+    return out.sort_values(["_o", "fit_rank"], kind="stable").drop(columns="_o").reset_index(drop=True)[COUNTY_COLUMNS]
+
+
+OUTBOUND_COLUMNS = ["home_region", "home_province", "home_city", "targets", "best_rank", "chains", "top_targets"]
+OUTBOUND_HEADERS = {
+    "home_region": "区域", "home_province": "省份", "home_city": "城市", "targets": "目标企业数",
+    "best_rank": "最高排名", "chains": "涉及产业链", "top_targets": "重点企业（前5）",
+}
+
+
+def outbound_table(targets: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """走出去: targets grouped by home region (file order of the groups), then city by count."""
+    if targets.empty:
+        return pd.DataFrame(columns=OUTBOUND_COLUMNS)
+    t = targets.assign(home_city=targets["home_city"].fillna("城市不详"), home_province=targets["home_province"].fillna("不详"))
+    rows = []
+    for (reg, prov, cty), g in t.groupby(["home_region", "home_province", "home_city"], sort=True, dropna=False):
+        g = g.sort_values("rank", kind="stable")
+        rows.append({
+            "home_region": reg, "home_province": prov, "home_city": cty, "targets": len(g),
+            "best_rank": int(g["rank"].min()),
+            "chains": "、".join(g["chain"].astype(str).value_counts().sort_index(kind="stable").sort_values(ascending=False, kind="stable").index[:3]),
+            "top_targets": "、".join(g["name"].astype(str).head(5)),
+        })
+    out = pd.DataFrame(rows, columns=OUTBOUND_COLUMNS)
+    order = {g: i for i, g in enumerate(groups.drop_duplicates("group").sort_values("order")["group"].astype(str))}
+    out["_o"] = out["home_region"].map(lambda r: order.get(str(r), len(order)))
+    out = out.sort_values(["_o", "targets", "best_rank"], ascending=[True, False, True], kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+def region_summary(outbound: pd.DataFrame) -> pd.DataFrame:
+    """Counts per region group (for the overview and the brief)."""
+    if outbound.empty:
+        return pd.DataFrame(columns=["home_region", "targets", "cities", "best_rank"])
+    g = outbound.groupby("home_region", sort=False).agg(targets=("targets", "sum"), cities=("home_city", "nunique"), best_rank=("best_rank", "min"))
+    return g.reset_index()
+
+
+# --------------------------------------------------------------------------------------------------
+# overview, quality, data notes
+# --------------------------------------------------------------------------------------------------
+METRIC_LABELS = {
+    "roc_auc": "ROC-AUC", "average_precision": "AP", "best_f1": "best-F1", "p_at_100": "P@100",
+    "p_at_1000": "P@1000", "ndcg_at_10": "NDCG@10", "mrr": "MRR", "median_rank": "中位名次",
+    "recall_at_10": "recall@10", "recall_at_30": "recall@30",
+}
+
+
+def _metric_rows(obj: object, path: tuple[str, ...] = ()) -> list[tuple[str, str, float]]:
+    """(section, model, metric, value) rows: every dict that holds known metric names as numbers."""
+    out: list[tuple[str, str, float]] = []
+    if not isinstance(obj, Mapping) or len(path) > 4:
+        return out
+    found = [(k, v) for k, v in obj.items() if k in METRIC_LABELS and isinstance(v, (int, float)) and not isinstance(v, bool)]
+    for k, v in found:
+        out.append((".".join(path), k, float(v)))
+    for k, v in obj.items():
+        out += _metric_rows(v, (*path, str(k)))
+    return out
+
+
+def model_quality(results_dir: Path | None = None, names: Sequence[str] = ("entry", "relocation")) -> pd.DataFrame:
+    """Measured quality from ``benchmarks/results/<name>.json``: benchmark, model (the path of the
+    result inside the file, e.g. ``rankers.learned``), metric, value. A benchmark not yet run gets one
+    row saying so."""
+    rows = []
+    results_dir = Path(results_dir) if results_dir is not None else resources.results_dir()
+    for n in names:
+        p = results_dir / f"{n}.json"
+        try:
+            data = json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
+        except json.JSONDecodeError:
+            data = None
+        found = _metric_rows(data) if data is not None else []
+        if not found:
+            rows.append({"benchmark": n, "model": "", "metric": f"（无结果：matcher bench {n}）", "value": np.nan})
+        for model, metric, value in found:
+            rows.append({"benchmark": n, "model": model, "metric": metric, "value": value})
+    return pd.DataFrame(rows, columns=["benchmark", "model", "metric", "value"])
+
+
+def quality_lines(quality: pd.DataFrame, max_models: int = 8) -> list[tuple[str, str]]:
+    """One line per benchmark × model: 'ROC-AUC 0.894，AP 0.202，…' (for 总览)."""
+    out = []
+    for (b, m), g in quality.groupby(["benchmark", "model"], sort=False):
+        if g["value"].isna().all():
+            out.append((f"模型质量：{b}", str(g["metric"].iloc[0])))
+            continue
+        txt = "，".join(f"{METRIC_LABELS.get(r.metric, r.metric)} {r.value:.3f}" for r in g.itertuples(index=False))
+        out.append((f"模型质量：{b} {m}", txt))
+    by_b: dict[str, int] = {}
+    kept = []
+    for k, v in out:
+        b = k.split()[0]
+        by_b[b] = by_b.get(b, 0) + 1
+        if by_b[b] <= max_models:
+            kept.append((k, v))
+    return kept
+
+
+def model_weights() -> pd.DataFrame:
+    """The ranker's weights and where each comes from (fitted on the relocation benchmark, or set by hand)."""
+    from matcher.model.match import DEFAULT_WEIGHTS, WEIGHT_SOURCE
+
+    rows = [{"feature": k, "weight": float(v), "source": WEIGHT_SOURCE.get(k, "")} for k, v in DEFAULT_WEIGHTS.items() if v != 0.0]
+    return pd.DataFrame(rows, columns=["feature", "weight", "source"])
+
+
+def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets: pd.DataFrame, quality: pd.DataFrame) -> pd.DataFrame:
+    """总览: item, value — what this is, for whom, from which data, by which model, how good it is."""
+    rows: list[tuple[str, str]] = [
+        ("名称", f"{nav_meta['city']}招商导航图"),
+        ("城市", f"{nav_meta['city']}（{nav_meta['city_code']}），{nav_meta['n_units']}个县级单位"),
+        ("数据版本", f"企业库截至{nav_meta['data_vintage']}（最晚上市日期）；企业库共{nav_meta['n_firms']}家企业"),
+        ("参与排序企业", f"{nav_meta['n_scored']}家逐一与各县区匹配打分，其中{nav_meta.get('n_eligible', nav_meta['n_scored'])}家符合筛选条件"),
+        ("本地已有企业", f"{nav_meta['n_local']}家（企业库中总部在本市的企业）"),
+        ("推荐目标", f"{len(targets)}家"),
+    ]
+    if len(targets):
+        for a in ACTIONS:
+            rows.append((f"其中{a}", f"{int((targets['action'] == a).sum())}家"))
+        top_reg = targets["home_region"].value_counts().head(5)
+        rows.append(("主要来源地区", "、".join(f"{k}{v}家" for k, v in top_reg.items())))
+    for k, v in options.describe().items():
+        rows.append((f"筛选：{k}", v))
+    rows.append(("模型", "透明线性排序模型（matcher.model.match.FirmCountyRanker）：区位特征权重由企业迁址基准拟合，"
+                 "产业链配套、重点产业链与企业实力权重为人工设定（见“数据说明”）"))
+    rows.append(("模型质量说明", "entry：检验能否提前看出某城市某行业将出现首家上市公司——只用2019年以前的数据，"
+                 "对照2019年至2024年5月实际出现的情况，各基线与模型并列。局限：数据只含2024年5月仍在上市的公司，"
+                 "此前已退市的公司不在其中，所以早年的产业基础被低估；数值只能比较排序方法的相对好坏，"
+                 "不能当作命中率的绝对值。relocation：上市企业2015→2024年迁址基准（用于拟合区位权重）。"))
+    rows += quality_lines(quality)
+    rows.append(("生成方式", "matcher navmap（同样输入得到同样文件；不含生成时间）"))
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """数据说明: section, item, note — sources with vintages and firm counts, definitions, weights."""
+    src = firms["sources"].astype("string").fillna("")
+    rows: list[tuple[str, str, str]] = []
+    for key, what, vintage in SOURCE_VINTAGES:
+        n = int(src.str.contains(key.split("_")[0], regex=False).sum()) if key not in ("divisions", "city_pack", "wiod") else None
+        rows.append(("数据来源", what, f"版本 {vintage}" + (f"；贡献企业 {n} 家" if n is not None else "")))
+    rows += [
+        ("口径", "招商方向（目标企业）", "强链：本市已有该环节企业（企业库中，或城市资料包有出处的本地企业/园区）；"
+         "补链：本市有该链其他环节，但缺此环节；延链：本市尚无该链企业（有本地上下游配套时为沿链延伸，否则为拓展新链）"),
+        ("口径", "建议方向（产业链图谱）", "产业链模板中的链采用产业链分析模块（matcher.chain.analyze_region）的判定："
+         "缺→补链，弱→强链，强且相邻环节薄弱→延链，否则强链；其余按上面目标企业的口径"),
+        ("口径", "全国链主企业", "产业链模板中的链：按规模与下游覆盖综合排名；其余：该环节总资产最大的外地企业"),
+        ("口径", "产业链与环节", "有产业链模板时按模板归链；否则以申万一级行业为“链”、申万二级行业为“环节”；无申万代码的按Tushare行业"),
+        ("口径", "建议落地县区", "模型对每家企业在各县区的匹配得分最高者；“该县区内排名”为该企业在该县区全部候选中的名次"),
+        ("口径", "区位商", "（本地该环节企业数/本地企业数）÷（全国该环节企业数/全国企业数）"),
+        ("口径", "所属区域", "data/regions_groups.yaml：国家区域战略规划范围（京津冀、长三角、粤港澳大湾区、成渝、长江中游、东北），其余按国家统计局四大区域"),
+        ("口径", "距离与时间", "直线距离（经纬度）与估算交通时间，非实际路程"),
+        ("局限", "企业范围", "以上市公司、独角兽为主；专精特新“小巨人”与工商登记企业需用户导入名单"),
+        ("局限", "本地企业", "本地企业仅指企业库中总部在本市的企业，未含非上市企业与外地企业在本地的分支机构"),
+    ]
+    for r in weights.itertuples(index=False):
+        rows.append(("模型权重", str(r.feature), f"{r.weight:+.3f}（{'迁址基准拟合' if str(r.source).startswith('fitted') else '人工设定'}）"))
+    return pd.DataFrame(rows, columns=["section", "item", "note"])
+
+
+# --------------------------------------------------------------------------------------------------
+# the build
+# --------------------------------------------------------------------------------------------------
+def segment_label(segment: object, name: object) -> str:
+    """'上游·原料药' — the template's position and its segment name, as planners write it."""
+    if isinstance(name, str) and name and name != segment:
+        return f"{segment}·{name}"
+    return str(segment)
+
+
+def labelled_positions(positions: pd.DataFrame, templates: Sequence[Any], targeted: Iterable[str] = ()) -> pd.DataFrame:
+    """One (chain, segment label) per firm (:func:`matcher.chain.primary_positions`, the targeted chains
+    first), the segment written as planners do (``上游·原料药``)."""
+    names = {(t.chain, s.segment): s.name for t in templates for s in t.segments}
+    pos = primary_positions(positions, targeted)
+    pos["segment"] = [segment_label(s, names.get((c, s))) for c, s in zip(pos["chain"], pos["segment"], strict=True)]
+    return pos
+
+
+def labelled_analysis(analysis: pd.DataFrame) -> pd.DataFrame:
+    """The city's chain analysis with segment labels (``上游·原料药``)."""
+    return analysis.assign(segment=[segment_label(s, n) for s, n in zip(analysis["segment"], analysis["segment_name"], strict=True)])
+
+
+def targeted_chains(pack: object | None) -> list[str]:
+    """Every chain the city or one of its units targets (from the pack)."""
+    if pack is None:
+        return []
+    out = [str(t.value) for t in getattr(pack, "targeted_chains", []) or []]
+    for u in getattr(pack, "units", []) or []:
+        out += [str(t.value) for t in getattr(u, "targeted_chains", []) or []]
+    return sorted(set(out))
+
+
+def city_display_name(city: str, city_code: str, pack: object | None, data_dir: Path) -> str:
+    """The city's name as the map prints it (the pack's, else the division table's)."""
+    name = str(getattr(pack, "city", "") or "") if pack is not None else ""
+    return name or geo.resolve_city(city_code, data_dir)[1]
+
+
+def assemble_navmap(
+    city_name: str,
+    city_code: str,
+    matches: pd.DataFrame,
+    firms: pd.DataFrame,
+    units: pd.DataFrame,
+    options: NavmapOptions,
+    *,
+    positions: pd.DataFrame | None = None,
+    analysis: pd.DataFrame | None = None,
+    anchors: pd.DataFrame | None = None,
+    targeted: Sequence[str] = (),
+    has_pack: bool = False,
+    groups: pd.DataFrame | None = None,
+    quality: pd.DataFrame | None = None,
+) -> Navmap:
+    """The navigation map from its inputs (pure: no file is read except the region groups and the
+    benchmark results when ``groups``/``quality`` are not given)."""
+    groups = load_region_groups() if groups is None else groups
+    short = city_name.removesuffix("市") if len(city_name) > 2 else city_name
+    targets, allowed = select_targets(matches, firms, city=short, city_code=city_code, options=options,
+                                      groups=groups, units=units, positions=positions, analysis=analysis)
+    chains = chain_table(firms, targets, city_code=city_code, anchors=anchors, targeted_chains=targeted,
+                         positions=positions, analysis=analysis)
+    counties = county_table(allowed, targets, units, per_county=options.per_county)
+    outbound = outbound_table(targets, groups)
+    quality = model_quality() if quality is None else quality
+    vintage = pd.to_datetime(firms["list_date"], errors="coerce").max()
+    if options.snapshot is not None:
+        vintage = min(vintage, pd.Timestamp(options.snapshot)) if pd.notna(vintage) else pd.Timestamp(options.snapshot)
+    eligible = matches["firm_id"].isin(allowed["firm_id"]) if len(allowed) else matches["firm_id"].isin([])
+    meta: dict[str, Any] = {
+        "city": city_name, "city_short": short, "city_code": city_code, "n_units": len(units),
+        "n_firms": len(firms), "n_scored": int(matches["firm_id"].nunique()),
+        "n_eligible": int(matches.loc[eligible, "firm_id"].nunique()),
+        "n_local": int((firms["city_code"].astype("string") == city_code).sum()),
+        "data_vintage": vintage.date().isoformat() if pd.notna(vintage) else "不详",
+        "has_pack": has_pack, "targeted_chains": list(targeted),
+        "chain_source": "产业链模板" if positions is not None and len(positions) else "申万行业（产业链模板未提供）",
+    }
+    overview = overview_table(meta, options, targets, quality)
+    notes = data_notes_table(firms, model_weights())
+    return Navmap(city=city_name, city_code=city_code, options=options, targets=targets, chains=chains,
+                  counties=counties, outbound=outbound, units=units, overview=overview, data_notes=notes,
+                  quality=quality, meta=meta, matches=matches, firms=firms, positions=positions)
+
+
+def write_navmap(navmap: Navmap, out_dir: str | Path) -> dict[str, Path]:
+    """Write targets.csv, navmap.xlsx, navmap.html and navmap.md into ``out_dir``; return their paths."""
+    from matcher.outputs.brief import write_brief
+    from matcher.outputs.excel import write_excel
+    from matcher.outputs.html import write_html
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "targets.csv": out / "targets.csv", "navmap.xlsx": out / "navmap.xlsx",
+        "navmap.html": out / "navmap.html", "navmap.md": out / "navmap.md",
+    }
+    write_targets_csv(navmap.targets, paths["targets.csv"])
+    write_excel(navmap, paths["navmap.xlsx"])
+    write_html(navmap, paths["navmap.html"])
+    write_brief(navmap, paths["navmap.md"])
+    return paths
+
+
+def write_targets_csv(targets: pd.DataFrame, path: str | Path) -> None:
+    """targets.csv: UTF-8 with BOM (opens correctly in Excel), '\\n' line ends, fixed float format."""
+    t = targets[TARGET_COLUMNS].copy()
+    t.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.4f")
+
+
+def read_targets_csv(path: str | Path) -> pd.DataFrame:
+    """targets.csv read back with its dtypes (codes stay strings)."""
+    str_cols = {c: "string" for c in TARGET_COLUMNS if c not in ("rank", "score", "lon", "lat", "county_fit_rank")}
+    return pd.read_csv(path, dtype=str_cols, encoding="utf-8-sig")
