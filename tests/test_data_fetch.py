@@ -62,14 +62,14 @@ def test_fetch_everything_over_http_then_refuse_a_corrupt_file(
     target = tmp_path / "fetched"
     report = fetch_all(target, entries, mirror=url, use_origin=False, timeout=10)
     assert report.ok, report.failures
-    assert report.count("fetched") == len(entries) == 47
+    assert report.count("fetched") == len(entries) == 50
     assert _identical(data_dir, target, rels)
     assert data_files(target) == sorted(rels)  # nothing else left behind (.part files, wheel cache)
     assert not (target / ".fetch-wheels").exists()
 
     # second run: everything present and valid, nothing downloaded
     again = fetch_all(target, entries, mirror=url, use_origin=False, timeout=10)
-    assert again.count("present") == 47 and again.count("fetched") == 0
+    assert again.count("present") == 50 and again.count("fetched") == 0
 
     # corrupt one served file; a fresh fetch of it is refused and not kept
     victim = "wiod2013_chn/sectors.csv"
@@ -111,7 +111,7 @@ def test_fetch_from_folder_mirror(served: tuple[Path, str], data_dir: Path, tmp_
     (target / "wiod2013_chn").mkdir(parents=True)
     (target / "wiod2013_chn" / "sectors.csv").write_text("synthetic, wrong\n", encoding="utf-8")
     report = fetch_all(target, entries, mirror=root, use_origin=False)
-    assert report.ok and report.count("fetched") == 47
+    assert report.ok and report.count("fetched") == 50
     assert _identical(data_dir, target, [e.path for e in entries])
 
 
