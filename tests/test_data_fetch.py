@@ -83,7 +83,7 @@ def test_fetch_everything_over_http_then_refuse_a_corrupt_file(
         assert "sha256" in bad.failures[0].errors[0] and "refused, not kept" in bad.failures[0].errors[0]
         assert not (target / victim).exists()
         assert not (target / (victim + ".part")).exists()
-        assert bad.count("present") == 46
+        assert bad.count("present") == 49
 
         # the CLI exits non-zero naming the file
         res = runner.invoke(
