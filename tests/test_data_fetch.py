@@ -91,7 +91,7 @@ def test_fetch_everything_over_http_then_refuse_a_corrupt_file(
             ["data", "fetch", "--to", str(target), "--mirror", url, "--no-origin", "--timeout", "10"],
         )
         assert res.exit_code == 1
-        assert f"error: {victim}:" in res.stderr and "46 present, 0 fetched, 1 failed" in res.stdout
+        assert f"error: {victim}:" in res.stderr and "49 present, 0 fetched, 1 failed" in res.stdout
     finally:
         served_file.write_bytes(original)
 
