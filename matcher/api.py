@@ -14,16 +14,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from matcher import geo
 from matcher.bench import BENCHMARKS
-from matcher.bench.results import provenance, write_results
-from matcher.chain import ChainData, ChainTemplate, load_chain_templates
+from matcher.bench.entry import EntryEvaluation
+from matcher.bench.results import provenance, read_results, write_results
+from matcher.cache import workdir_from
+from matcher.chain import (
+    ChainData,
+    ChainTemplate,
+    chain_subgraph,
+    check_templates,
+    graph_stats,
+    load_chain_templates,
+    plot_chain,
+    segment_links,
+)
 from matcher.outputs.navmap import (
     Navmap,
     NavmapOptions,
@@ -40,6 +52,10 @@ from matcher.outputs.trips import write_trip as _write_trip
 from matcher.pipeline import Pipeline
 from matcher.regions import CountyProfiles
 from matcher.regions.profile import curated_facts
+from matcher.sources.base import data_dir_from
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 PathLike = str | Path
 UserFiles = Sequence[tuple[str, PathLike]]
@@ -90,6 +106,55 @@ def chain_graph(data_dir: PathLike | None = None, workdir: PathLike | None = Non
 def chain_templates() -> list[ChainTemplate]:
     """The curated chain templates (``data/chains/*.yaml``)."""
     return load_chain_templates()
+
+
+def chain_statistics(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> dict[str, Any]:
+    """The chain graph in numbers (:func:`matcher.chain.graph_stats`: nodes and edges by kind, firms
+    attached to industries and products, the evidence behind supply edges) and, under
+    ``template_checks``, every template checked against the graph (a DataFrame of
+    :func:`matcher.chain.check_templates`: segments whose supply evidence runs the other way …)."""
+    p = pipeline(data_dir, workdir)
+    return {**graph_stats(p.chain), "template_checks": check_templates(p.chain, p.templates)}
+
+
+def chain_analysis(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
+    """The chains of ``city`` (name or code), one row per chain template and segment: local and national
+    firms, RCA, strength (强/弱/缺), action (补链/强链/延链) with its reason, leading firms — the analysis the
+    navigation map uses (:func:`matcher.chain.analyze_region` at city level, cached in the work directory)."""
+    p = pipeline(data_dir, workdir)
+    code, _ = geo.resolve_city(city, p.data_dir)
+    return p.city_chain_analysis(code)
+
+
+@dataclass
+class ChainFigure:
+    """One chain drawn by :func:`chain_figure`."""
+
+    template: ChainTemplate
+    graph: nx.DiGraph  # :func:`matcher.chain.chain_subgraph`: segments, industries, key products, supply edges
+    links: pd.DataFrame  # :func:`matcher.chain.segment_links`: evidence between consecutive segments, both ways
+    path: Path  # the figure written
+
+
+def chain_figure(chain: str, path: PathLike, city: str | None = None, data_dir: PathLike | None = None,
+                 workdir: PathLike | None = None, *, title: str | None = None) -> ChainFigure:
+    """Draw one chain template (``chain``: its name, e.g. 生命健康, or code, e.g. life_health) into
+    ``path`` (PNG or SVG by suffix): one column per segment with its industries and the supply edges
+    between them, coloured by ``city``'s strength per segment when a city is given
+    (:func:`matcher.chain.chain_subgraph` + :func:`matcher.chain.plot_chain`)."""
+    p = pipeline(data_dir, workdir)
+    found = [t for t in p.templates if chain in (t.chain, t.code)]
+    if not found:
+        raise KeyError(f"no chain template {chain!r}; known: {', '.join(t.chain for t in p.templates)}")
+    template = found[0]
+    analysis, label = None, template.chain
+    if city is not None:
+        code, name = geo.resolve_city(city, p.data_dir)
+        analysis = p.city_chain_analysis(code)
+        label = f"{name} · {template.chain}"
+    g = chain_subgraph(p.chain, template, analysis)
+    out = plot_chain(g, path, title=title or label)
+    return ChainFigure(template, g, segment_links(p.chain, template), out)
 
 
 def chain_positions(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
@@ -215,6 +280,35 @@ def run_benchmark(name: str, data_dir: PathLike | None = None, workdir: PathLike
     return result
 
 
+def benchmark_results(name: str, results_dir: PathLike | None = None) -> dict[str, Any] | None:
+    """The stored results of benchmark ``name`` (``<name>.json`` of ``results_dir``, default the shipped
+    results folder, ``benchmarks/results`` in a checkout) with their provenance, or None when that
+    benchmark has not been run."""
+    return read_results(name, Path(results_dir) if results_dir is not None else None)
+
+
+def entry_evaluation(data_dir: PathLike | None = None, *, results_dir: PathLike | None = None,
+                     windows: Sequence[str] = ("main", "backtest"), use_stored: bool = True, n_boot: int = 200,
+                     seed: int = 0) -> EntryEvaluation:
+    """The entry benchmark's figures' inputs (:class:`matcher.bench.entry.EntryEvaluation`): per window,
+    the train/test cells, every baseline and the learned ranker fitted on the train cells, their scores
+    on the test cells, and the results table — read from the stored ``entry`` results (learned
+    configuration included) when there are some and ``use_stored``, else computed here with ``n_boot``
+    bootstrap replicates (:func:`matcher.bench.entry.entry_evaluation`; seconds)."""
+    from matcher.bench.entry import entry_evaluation as evaluate
+
+    stored = benchmark_results("entry", results_dir) if use_stored else None
+    return evaluate(data_dir_from(data_dir), stored, tuple(windows), n_boot=n_boot, seed=seed)
+
+
+def mlflow_runs(experiment: str, workdir: PathLike | None = None) -> pd.DataFrame:
+    """The MLflow runs of ``experiment`` (e.g. ``entry``, ``relocation``) in the work directory's store,
+    newest first, with params, metrics and tags as columns (:func:`matcher.model.tracking.read_runs`)."""
+    from matcher.model.tracking import read_runs
+
+    return read_runs(workdir_from(workdir), experiment)
+
+
 def _bench_entry(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], None]:
     from matcher.bench.entry import write_entry_benchmark
 
@@ -308,7 +402,8 @@ _RUNNERS: dict[str, Callable[..., tuple[dict[str, Any], str | None]]] = {
 }
 
 __all__ = [
-    "build", "chain_graph", "chain_positions", "chain_templates", "county_profiles", "firm_report", "firms",
-    "geocode", "match_firm_names", "navmap", "pipeline", "plan_trip", "quarantine", "resolve_city", "run_benchmark",
-    "score_matches", "write_navmap", "write_trip",
+    "benchmark_results", "build", "chain_analysis", "chain_figure", "chain_graph", "chain_positions",
+    "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "firm_report", "firms", "geocode",
+    "match_firm_names", "mlflow_runs", "navmap", "pipeline", "plan_trip", "quarantine", "resolve_city",
+    "run_benchmark", "score_matches", "write_navmap", "write_trip",
 ]
