@@ -61,7 +61,7 @@ PathLike = str | Path
 UserFiles = Sequence[tuple[str, PathLike]]
 
 
-def pipeline(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
+def open_pipeline(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
              force: bool = False, log: Callable[[str], None] | None = None) -> Pipeline:
     """The build context behind every call (for analysts who want the stages one by one)."""
     return Pipeline.open(data_dir, workdir, user_files=user_files, force=force, log=log or (lambda _m: None))
@@ -72,7 +72,7 @@ def build(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, 
     """Build (or reuse) every city-independent stage: firm master, chain graph, firms' chain positions,
     national profiles. ``user_files`` — ``[("little_giants" | "registry", path), …]`` — replace the set
     recorded in the work directory (None keeps it). Returns the firm report with ``seconds`` per stage."""
-    p = pipeline(data_dir, workdir, user_files=user_files, force=force, log=log)
+    p = open_pipeline(data_dir, workdir, user_files=user_files, force=force, log=log)
     seconds: dict[str, float] = {}
     for stage in ("firm_master", "chain", "chain_positions", "national_profiles"):
         t = time.perf_counter()
@@ -83,24 +83,24 @@ def build(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, 
     return report
 
 
-def firms(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
+def firm_master(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
     """The firm master: one row per real firm (columns in :data:`matcher.firms.schema.FIRM_COLUMNS`)."""
-    return pipeline(data_dir, workdir).firms
+    return open_pipeline(data_dir, workdir).firms
 
 
 def quarantine(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
     """Every row any source or the firm master refused, with file, row, column and reason."""
-    return pipeline(data_dir, workdir).firm_master.frames["quarantine"]
+    return open_pipeline(data_dir, workdir).firm_master.frames["quarantine"]
 
 
 def firm_report(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> dict[str, Any]:
     """The firm master's build report (counts by source, links, geocoding levels, quarantine by reason)."""
-    return dict(pipeline(data_dir, workdir).firm_master.docs.get("firms_report", {}))
+    return dict(open_pipeline(data_dir, workdir).firm_master.docs.get("firms_report", {}))
 
 
 def chain_graph(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> ChainData:
     """The industry-chain graph and its tables (:class:`matcher.chain.ChainData`)."""
-    return pipeline(data_dir, workdir).chain
+    return open_pipeline(data_dir, workdir).chain
 
 
 def chain_templates() -> list[ChainTemplate]:
@@ -113,7 +113,7 @@ def chain_statistics(data_dir: PathLike | None = None, workdir: PathLike | None 
     attached to industries and products, the evidence behind supply edges) and, under
     ``template_checks``, every template checked against the graph (a DataFrame of
     :func:`matcher.chain.check_templates`: segments whose supply evidence runs the other way …)."""
-    p = pipeline(data_dir, workdir)
+    p = open_pipeline(data_dir, workdir)
     return {**graph_stats(p.chain), "template_checks": check_templates(p.chain, p.templates)}
 
 
@@ -121,7 +121,7 @@ def chain_analysis(city: str, data_dir: PathLike | None = None, workdir: PathLik
     """The chains of ``city`` (name or code), one row per chain template and segment: local and national
     firms, RCA, strength (强/弱/缺), action (补链/强链/延链) with its reason, leading firms — the analysis the
     navigation map uses (:func:`matcher.chain.analyze_region` at city level, cached in the work directory)."""
-    p = pipeline(data_dir, workdir)
+    p = open_pipeline(data_dir, workdir)
     code, _ = geo.resolve_city(city, p.data_dir)
     return p.city_chain_analysis(code)
 
@@ -142,7 +142,7 @@ def chain_figure(chain: str, path: PathLike, city: str | None = None, data_dir: 
     ``path`` (PNG or SVG by suffix): one column per segment with its industries and the supply edges
     between them, coloured by ``city``'s strength per segment when a city is given
     (:func:`matcher.chain.chain_subgraph` + :func:`matcher.chain.plot_chain`)."""
-    p = pipeline(data_dir, workdir)
+    p = open_pipeline(data_dir, workdir)
     found = [t for t in p.templates if chain in (t.chain, t.code)]
     if not found:
         raise KeyError(f"no chain template {chain!r}; known: {', '.join(t.chain for t in p.templates)}")
@@ -159,19 +159,19 @@ def chain_figure(chain: str, path: PathLike, city: str | None = None, data_dir: 
 
 def chain_positions(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
     """Every (firm, chain, segment) position with its weight."""
-    return pipeline(data_dir, workdir).chain_positions["chain_positions"]
+    return open_pipeline(data_dir, workdir).chain_positions["chain_positions"]
 
 
 def county_profiles(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None) -> CountyProfiles:
     """One city's county-level units: counts, RCA, density, chain coverage, the pack's cited facts."""
-    return pipeline(data_dir, workdir).county_profiles(city)
+    return open_pipeline(data_dir, workdir).county_profiles(city)
 
 
 def score_matches(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None, *,
                   top: int | None = None) -> pd.DataFrame:
     """Every eligible firm × every county-level unit of ``city``, scored, with reasons (long frame; see
     :func:`matcher.model.match.score_matches`). ``top`` keeps the best firms (all their counties)."""
-    m = pipeline(data_dir, workdir).city_matches(city)
+    m = open_pipeline(data_dir, workdir).city_matches(city)
     if top is None:
         return m
     best = m[m["rank"] == 1].sort_values(["score", "firm_id"], ascending=[False, True], kind="stable")
@@ -182,7 +182,7 @@ def navmap(city: str, options: NavmapOptions | None = None, data_dir: PathLike |
            workdir: PathLike | None = None) -> Navmap:
     """The navigation map (招商导航图) of ``city``: targets, chain table, county table, outbound groups."""
     options = options or NavmapOptions()
-    p = pipeline(data_dir, workdir, user_files=list(options.user_files) or None)
+    p = open_pipeline(data_dir, workdir, user_files=list(options.user_files) or None)
     pack = p.pack(city)
     inputs = p.city_inputs(city)
     city_code = inputs.city_code
@@ -224,7 +224,7 @@ def plan_trip(home: str, *, cities: Sequence[str] = (), region: str | None = Non
               max_per_city: int | None = None, data_dir: PathLike | None = None,
               workdir: PathLike | None = None) -> TripPlan:
     """An outbound visit plan from ``home`` to ``cities`` (or the cities of a ``region`` group)."""
-    p = pipeline(data_dir, workdir)
+    p = open_pipeline(data_dir, workdir)
     return build_trip(home, matches=p.city_matches(home), firms=p.firms, data_dir=p.data_dir, cities=cities,
                       region=region, days=days, assumptions=assumptions, must_visit=must_visit, start=start,
                       max_per_city=max_per_city)
@@ -243,7 +243,7 @@ def resolve_city(city: str, data_dir: PathLike | None = None) -> tuple[str, str]
 def geocode(addresses: pd.Series, city_hint: pd.Series | None = None, data_dir: PathLike | None = None,
             workdir: PathLike | None = None) -> pd.DataFrame:
     """Addresses → province/city/county codes (zones included), with the firm master's address evidence."""
-    rules = pipeline(data_dir, workdir).firm_master.frames["address_rules"]
+    rules = open_pipeline(data_dir, workdir).firm_master.frames["address_rules"]
     return geo.geocode_addresses(addresses, city_hint, data_dir=data_dir, evidence=rules)
 
 
@@ -253,7 +253,7 @@ def match_firm_names(names: Sequence[str], data_dir: PathLike | None = None, wor
     name, score (one row per query; firm_id null when nothing reaches the threshold)."""
     from matcher.firms.master import match_names
 
-    return match_names(list(names), pipeline(data_dir, workdir).firms, threshold=threshold)
+    return match_names(list(names), open_pipeline(data_dir, workdir).firms, threshold=threshold)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def run_benchmark(name: str, data_dir: PathLike | None = None, workdir: PathLike
     out = Path(out_dir) if out_dir is not None else resources.results_dir()
     argv = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(options.items()))
     prov = provenance(spec.code, spec.raw, spec.data, f"matcher bench {name} {argv}".strip())
-    p = pipeline(data_dir, workdir)
+    p = open_pipeline(data_dir, workdir)
     runner = _RUNNERS[name]
     result, markdown = runner(p, out, prov, track, **options)
     if markdown is not None:
@@ -403,7 +403,7 @@ _RUNNERS: dict[str, Callable[..., tuple[dict[str, Any], str | None]]] = {
 
 __all__ = [
     "benchmark_results", "build", "chain_analysis", "chain_figure", "chain_graph", "chain_positions",
-    "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "firm_report", "firms", "geocode",
-    "match_firm_names", "mlflow_runs", "navmap", "pipeline", "plan_trip", "quarantine", "resolve_city",
-    "run_benchmark", "score_matches", "write_navmap", "write_trip",
+    "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "firm_master", "firm_report",
+    "geocode", "match_firm_names", "mlflow_runs", "navmap", "open_pipeline", "plan_trip", "quarantine",
+    "resolve_city", "run_benchmark", "score_matches", "write_navmap", "write_trip",
 ]

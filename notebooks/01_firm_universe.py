@@ -51,7 +51,7 @@ def save(fig: plt.Figure, name: str) -> Path:
 # %% [markdown]
 # ## The firm master
 #
-# `matcher.firms` returns the master from the work directory when it is fresh (and builds it, about
+# `matcher.firm_master` returns the master from the work directory when it is fresh (and builds it, about
 # half a minute, when it is not). One row per real firm: listed firms (A-shares on 2024-05-13 plus
 # the exchanges' 2025 lists), Chinese unicorns that are not listed, and firms from user files
 # (e.g. the MIIT 专精特新"小巨人" lists) when such files are given. `matcher.quarantine` holds every
@@ -59,7 +59,7 @@ def save(fig: plt.Figure, name: str) -> Path:
 # build` prints: firms by type, geocoding levels, quarantine by reason, links between the lists).
 
 # %%
-firms = matcher.firms(DATA, WORKDIR)
+firms = matcher.firm_master(DATA, WORKDIR)
 quarantine = matcher.quarantine(DATA, WORKDIR)
 report = matcher.firm_report(DATA, WORKDIR)
 print(f"{len(firms):,} firms; {len(quarantine):,} quarantined rows")
