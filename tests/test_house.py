@@ -117,3 +117,26 @@ def test_the_facade_is_small_and_documented(module: str) -> None:
             continue
         fn = getattr(api, n)
         assert (fn.__doc__ or "").strip(), f"{n} has no docstring"
+
+
+def test_the_package_reexports_exactly_the_facade() -> None:
+    """``matcher.<name>`` is every name of :mod:`matcher.api` and nothing else (``_API`` = ``api.__all__``),
+    and stays the facade's function on every access, whatever was imported before."""
+    import importlib
+
+    import matcher
+    from matcher import api
+
+    assert sorted(matcher._API) == sorted(api.__all__)
+    importlib.import_module("matcher.pipeline")  # loads every stage: their modules become package attributes
+    for n in api.__all__:
+        assert getattr(matcher, n) is getattr(api, n), f"matcher.{n} is not the facade's {n}"
+
+
+def test_no_facade_name_is_a_module_of_the_package() -> None:
+    """A facade name equal to a subpackage or module (``matcher.firms``, ``matcher.pipeline``) is shadowed
+    by that module as soon as it is imported: ``matcher.firms()`` works once, then is a module."""
+    from matcher import api
+
+    modules = {p.stem for p in ROOT.glob("*.py")} | {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()}
+    assert not set(api.__all__) & modules
