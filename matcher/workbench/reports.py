@@ -127,7 +127,8 @@ def build_report(wb: Workbench, actor: Actor, kind: str, day: dt.date | None = N
         details: dict[str, list[dict[str, Any]]] = {}
         if kind in ("week", "half-month"):
             def lead_rows(cond: Any, limit: int = 500) -> list[dict[str, Any]]:
-                stmt = wb.lead_scope(actor, select(LeadEvent, Lead).join(Lead, Lead.id == LeadEvent.lead_id)).where(cond)
+                stmt = wb.lead_scope(actor, select(LeadEvent, Lead).join(Lead, Lead.id == LeadEvent.lead_id)).where(
+                    cond, unit_filter(LeadEvent.unit_code))
                 out = []
                 for ev, lead in s.execute(stmt.order_by(LeadEvent.event_date, LeadEvent.id).limit(limit)).all():
                     out.append({"lead_id": lead.id, "unit": wb.unit_name(ev.unit_code), "firm_name": lead.firm_name,
