@@ -506,6 +506,8 @@ class Workbench:
             # a county user sees firms recommended to their unit or held in their pipeline
             raise NotFound("没有找到这家企业，或它不在本单位的推荐目标和项目库中")
         ranking = self.link.county_ranking(self.settings.city, firm_id)
+        if actor.role == C.COUNTY:  # a county sees its own unit's row of the suggestion
+            ranking = ranking[ranking["county_code"].astype(str) == str(actor.unit_code)]
         return {
             "profile": profile or {}, "target": target, "leads": leads, "ranking": ranking,
             "local": self.link.local_entities(self.settings.city, firm_id), "expansion": self.link.expansion_history(firm_id),

@@ -253,7 +253,7 @@ def test_two_concurrent_saves_one_wins_one_is_refused(wb) -> None:  # noqa: ANN0
         barrier = threading.Barrier(2)
         results: dict[str, str] = {}
 
-        def save(who, value: str) -> None:  # noqa: ANN001
+        def save(who, value: str, barrier=barrier, v=v, results=results) -> None:  # noqa: ANN001
             barrier.wait()
             try:
                 wb.update_lead(who, lid, v, {"owner_name": value})
