@@ -62,6 +62,13 @@ def fmt_num(v: Any, digits: int = 2) -> str:
     return f"{x:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{x:,.0f}"
 
 
+def fmt_plain(v: Any) -> str:
+    """A number for a form field: no grouping, no trailing .0 (empty for None)."""
+    if v is None:
+        return ""
+    return f"{float(v):.6f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
+
+
 def fmt_time(v: Any) -> str:
     if v is None:
         return ""
@@ -85,6 +92,7 @@ def create_app(wb: Workbench, *, migrate: bool = True, import_targets: bool = Tr
     env = templates.env
     env.filters["num"] = fmt_num
     env.filters["t"] = fmt_time
+    env.filters["plain"] = fmt_plain
     env.globals.update(STAGES=C.STAGES, MAIN_STAGES=C.MAIN_STAGES, SIDE_STAGES=C.SIDE_STAGES, STAGE_LABELS=C.STAGE_LABELS,
                        ROLES=C.ROLES, CAPITAL_TYPES=C.CAPITAL_TYPES, city=wb.settings.city, C=C, PERIODS=R.PERIODS)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
