@@ -14,7 +14,7 @@ OUT ?= out
 CITY ?= 秦皇岛
 export MATCHER_DATA
 
-.PHONY: run test venv lint clean
+.PHONY: run test venv lint clean serve
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -37,6 +37,11 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check matcher tests notebooks
 	$(VENV)/bin/mypy matcher   # configured; not yet clean (pandas-stubs), so not part of `make test`
+
+# --- workbench (issue 17): the planners' web app over the work directory of `make run` ---
+serve: venv
+	$(MATCHER) serve --workdir "$(WORKDIR)" --data "$(MATCHER_DATA)" --city "$(CITY)"
+# --- end workbench ---
 
 clean:
 	rm -rf $(VENV) $(WORKDIR) $(OUT)
