@@ -106,7 +106,7 @@ def populate(url: str, workdir: Path, seed: int = 0) -> dict:
         })
         ev_id += 1
         events.append({"id": ev_id, "lead_id": i, "kind": "录入", "at": created, "event_date": created.date(),
-                       "user_id": ids["city1"], "unit_code": None, "to_stage": "线索"})
+                       "user_id": ids["city1"], "unit_code": None, "from_stage": None, "to_stage": "线索", "contract_amount_wan": None})
         k = MAIN_STAGES.index(stage) if stage in MAIN_STAGES else 2
         for j in range(1, k + 1):
             when = created + (last - created) * j / max(k, 1)
