@@ -55,7 +55,10 @@ class Settings(BaseModel):
     #: cookies carry the Secure flag (browsers accept it on https and on localhost)
     secure_cookies: bool = True
     session_hours: int = Field(12, ge=1, le=24 * 14)
+    #: failed logins allowed per user name within the window (then that name is locked for the window)
     login_max_failures: int = Field(5, ge=1)
+    #: failed logins allowed per address (higher: an office shares one address behind its gateway)
+    login_max_failures_per_address: int = Field(50, ge=1)
     login_window_minutes: int = Field(15, ge=1)
     max_upload_mb: int = Field(10, ge=1, le=100)
     page_size: int = Field(50, ge=10, le=500)

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,6 +251,7 @@ class Workbench:
         self.deadlines = deadlines or C.load_deadlines()
         self.card = card or C.load_card()
         self._unit_names: dict[str, str] | None = None
+        self._export_lock = threading.Lock()
 
     # -- units ------------------------------------------------------------------------------------
     def ensure_units(self) -> None:
@@ -350,10 +352,10 @@ class Workbench:
         now = utcnow()
         since = now - dt.timedelta(minutes=self.settings.login_window_minutes)
         with self.db.reader() as s:
-            fails = s.scalar(select(func.count()).select_from(LoginAttempt).where(
-                LoginAttempt.at >= since, LoginAttempt.ok.is_(False),
-                or_(LoginAttempt.username == username[:64], LoginAttempt.ip == ip)))
-        if (fails or 0) >= self.settings.login_max_failures:
+            failed = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= since, LoginAttempt.ok.is_(False))
+            by_name = s.scalar(failed.where(LoginAttempt.username == username[:64])) or 0
+            by_address = s.scalar(failed.where(LoginAttempt.ip == ip[:64])) or 0
+        if by_name >= self.settings.login_max_failures or by_address >= self.settings.login_max_failures_per_address:
             raise Throttled(f"登录失败次数过多，请 {self.settings.login_window_minutes} 分钟后再试")
         with self.db.reader() as s:
             user = s.scalar(select(User).where(User.username == username))
@@ -960,9 +962,12 @@ class Workbench:
         return conform(frame) if len(frame) else conform(pd.DataFrame(columns=["lead_id"]))
 
     def export_outcomes(self) -> Any:
+        """Rewrite ``WORKDIR/outcomes.parquet`` from the database. Exports run one at a time and each
+        reads the database inside the lock, so the last file written holds every committed move."""
         from matcher.workbench.outcomes import write_outcomes
 
-        return write_outcomes(self.outcome_frame(), self.settings.workdir)
+        with self._export_lock:
+            return write_outcomes(self.outcome_frame(), self.settings.workdir)
 
     # -- audit ---------------------------------------------------------------------------------------
     def audit_log(self, actor: Actor, limit: int = 200, entity: str = "", entity_id: str = "") -> list[Audit]:

@@ -314,8 +314,12 @@ def test_login_throttling_and_disabled_users(wb) -> None:  # noqa: ANN001
     for _ in range(wb.settings.login_max_failures):
         with pytest.raises(Invalid):
             wb.login("jia", "wrong-password", "127.0.0.9")
-    with pytest.raises(Throttled):  # even with the right password now
+    with pytest.raises(Throttled):  # even with the right password now, from another address
         wb.login("jia", "测试口令-123456", "127.0.0.10")
+    wb.login("city", "测试口令-123456", "127.0.0.9")  # another user behind the same address is not locked out
+    wb.settings.login_max_failures_per_address = 3
+    with pytest.raises(Throttled):  # but an address that tried too many names is
+        wb.login("boss", "测试口令-123456", "127.0.0.9")
     token, _ = wb.login("yi", "测试口令-123456", "127.0.0.11")
     assert wb.session(token)[0].unit_code == YI
     wb.set_active(None, "yi", False)
