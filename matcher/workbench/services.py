@@ -520,10 +520,15 @@ class Workbench:
             raise NotFound("没有这个县区")
         self._county_allowed(actor, code)
         targets = self.list_targets(actor, county=code) if actor.role != C.COUNTY else self.list_targets(actor)
+        snap = self.current_snapshot()
         with self.db.reader() as s:
             stages = dict(s.execute(select(Lead.stage, func.count()).where(Lead.unit_code == code).group_by(Lead.stage)).all())
+            chains = s.execute(select(Target.chain, Target.action, func.count()).where(
+                Target.snapshot_id == (snap.id if snap else -1), Target.county_code == code)
+                .group_by(Target.chain, Target.action).order_by(func.count().desc(), Target.chain)).all()
             leads = list(s.scalars(select(Lead).where(Lead.unit_code == code).order_by(Lead.updated_at.desc()).limit(50)))
-        return {"code": code, "name": self.unit_name(code), "targets": targets, "stages": stages, "leads": leads}
+        return {"code": code, "name": self.unit_name(code), "targets": targets, "stages": stages, "leads": leads,
+                "chains": [(c or "未分类", a or "", int(n)) for c, a, n in chains]}
 
     # -- leads: reading -------------------------------------------------------------------------------------
     def list_leads(self, actor: Actor, *, stage: str = "", unit: str = "", q: str = "", overdue: bool = False,

@@ -264,3 +264,20 @@ def test_nothing_of_another_unit_leaks_to_a_county_user(wb, app) -> None:  # noq
     # the dispatcher does see both
     city = login(app, "city")
     assert SECRET in city.get("/leads").text and SECRET in city.get(f"/api/leads/{w.other_lead}").text
+
+
+def test_cookies_are_httponly_secure_samesite(app) -> None:  # noqa: ANN001
+    from fastapi.testclient import TestClient
+
+    c = TestClient(app, base_url="https://testserver")
+    r = c.get("/login")
+    pre = r.headers["set-cookie"].lower()
+    assert "httponly" in pre and "secure" in pre and "samesite=strict" in pre
+    token = re.search(r'name="csrf_token" value="([^"]+)"', r.text).group(1)
+    r = c.post("/login", data={"username": "city", "password": "测试口令-123456", "csrf_token": token}, follow_redirects=False)
+    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith("wb_session=")][0].lower()
+    assert "httponly" in cookie and "secure" in cookie and "samesite=lax" in cookie
+    home = c.get("/")
+    for h in ("content-security-policy", "x-frame-options", "x-content-type-options"):
+        assert h in home.headers
+    assert home.headers["cache-control"] == "no-store"

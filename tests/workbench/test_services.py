@@ -334,3 +334,41 @@ def test_events_record_the_unit_at_the_time(wb) -> None:  # noqa: ANN001
         units = [u for (u,) in s.execute(select(LeadEvent.unit_code).where(LeadEvent.lead_id == lid).order_by(LeadEvent.id))]
     assert units == [None, JIA, JIA]
     assert BING in dict(wb.county_units())
+
+
+def test_overdue_items_reach_pages_and_reports(wb, web) -> None:  # noqa: ANN001
+    lid = routed_and_accepted(wb, "T:00006")
+    with wb.db.writer() as s:
+        s.execute(update(Lead).where(Lead.id == lid).values(last_progress_at=dt.datetime(2020, 1, 1)))
+    rep = R.build_report(wb, actor(wb, "city"), "week")
+    assert [d["lead_id"] for d in rep["details"]["逾期事项"]] == [lid]
+    assert "超过一个月无进展" in rep["details"]["逾期事项"][0]["overdue"]
+    row = next(r for r in rep["summary"] if r["unit_code"] == JIA)
+    assert row["overdue"] == 1 and row["overdue_share"] == 1.0
+    assert "超过一个月无进展须书面说明原因" in web("jia").get(f"/leads/{lid}").text
+    assert "超过一个月无进展须书面说明原因" in web("city").get("/leads?overdue=1").text
+
+
+def test_sqlite_default_is_wal_in_the_work_directory(tmp_path) -> None:  # noqa: ANN001
+    from sqlalchemy import text
+
+    from matcher.workbench.config import Settings
+    from matcher.workbench.db import Database
+
+    url = Settings(workdir=tmp_path / "w").database_url()
+    assert url == f"sqlite:///{(tmp_path / 'w' / 'workbench.db').resolve()}"
+    db = Database(url)
+    with db.reader() as s:
+        assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    db.dispose()
+
+
+def test_outcomes_reader_stands_alone() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, matcher.workbench.outcomes as o; "
+            "bad = [m for m in sys.modules if m.startswith('matcher.') and m not in ('matcher.workbench', 'matcher.workbench.outcomes')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
