@@ -28,7 +28,7 @@ import pandas as pd
 #: targets.csv columns the workbench stores (a subset of matcher.outputs.navmap.TARGET_COLUMNS, plus two to come)
 TARGET_COLUMNS: list[str] = [
     "rank", "firm_id", "stock_code", "name", "legal_name", "tags", "home_province", "home_city",
-    "chain", "segment", "industry", "action", "county_code", "county_name", "score", "reasons",
+    "home_region", "chain", "segment", "industry", "action", "county_code", "county_name", "score", "reasons",
     "local_presence", "evidence",
 ]
 RANKING_COLUMNS = ["county_code", "county_name", "score", "rank", "reasons"]

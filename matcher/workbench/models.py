@@ -94,6 +94,7 @@ class Target(Base):
     tags: Mapped[str | None] = mapped_column(String(200), nullable=True)
     home_province: Mapped[str | None] = mapped_column(String(50), nullable=True)
     home_city: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    home_region: Mapped[str | None] = mapped_column(String(50), nullable=True)
     chain: Mapped[str | None] = mapped_column(String(100), nullable=True)
     segment: Mapped[str | None] = mapped_column(String(200), nullable=True)
     industry: Mapped[str | None] = mapped_column(String(100), nullable=True)

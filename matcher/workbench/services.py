@@ -428,7 +428,7 @@ class Workbench:
                 "rank": int(rec["rank"]) if rec["rank"] is not None else 0,
                 "firm_id": str(rec["firm_id"]), "stock_code": _s(rec["stock_code"]), "name": str(rec["name"] or rec["firm_id"]),
                 "legal_name": _s(rec["legal_name"]), "tags": _s(rec["tags"]), "home_province": _s(rec["home_province"]),
-                "home_city": _s(rec["home_city"]), "chain": _s(rec["chain"]), "segment": _s(rec["segment"]),
+                "home_city": _s(rec["home_city"]), "home_region": _s(rec["home_region"]), "chain": _s(rec["chain"]), "segment": _s(rec["segment"]),
                 "industry": _s(rec["industry"]), "action": _s(rec["action"]), "county_code": _s(rec["county_code"]),
                 "county_name": _s(rec["county_name"]), "score": float(rec["score"]) if rec["score"] is not None else None,
                 "reasons": _s(rec["reasons"]), "local_presence": _s(rec["local_presence"]), "evidence": _s(rec["evidence"]),
@@ -446,11 +446,12 @@ class Workbench:
     def target_options(self) -> dict[str, list[str]]:
         snap = self.current_snapshot()
         if snap is None:
-            return {"chain": [], "province": [], "action": []}
+            return {"chain": [], "province": [], "action": [], "region": []}
         with self.db.reader() as s:
             def distinct(col: Any) -> list[str]:
                 return [v for v in s.scalars(select(col).where(Target.snapshot_id == snap.id, col.is_not(None)).distinct().order_by(col)) if v]
-            return {"chain": distinct(Target.chain), "province": distinct(Target.home_province), "action": distinct(Target.action)}
+            return {"chain": distinct(Target.chain), "province": distinct(Target.home_province), "action": distinct(Target.action),
+                    "region": distinct(Target.home_region)}
 
     def list_targets(self, actor: Actor, *, chain: str = "", county: str = "", tag: str = "", province: str = "",
                      q: str = "", page: int = 1) -> Page:
@@ -469,8 +470,8 @@ class Workbench:
             stmt = stmt.where(or_(Target.chain == chain, Target.segment == chain))
         if tag:
             stmt = stmt.where(Target.tags.contains(tag))
-        if province:
-            stmt = stmt.where(Target.home_province == province)
+        if province:  # a region group (京津冀, 长三角 …) or a province
+            stmt = stmt.where(or_(Target.home_region == province, Target.home_province == province))
         if q:
             like = f"%{_escape_like(q)}%"
             stmt = stmt.where(or_(Target.name.like(like, escape="\\"), Target.legal_name.like(like, escape="\\"),

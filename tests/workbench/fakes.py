@@ -29,6 +29,7 @@ STEMS = ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛", "壬", "癸"]
 KINDS = ["科技", "材料", "装备", "生物", "能源"]
 CHAINS = [("测试新材料链", "上游·测试原料"), ("测试装备链", "中游·测试部件"), ("测试健康链", "下游·测试服务")]
 PROVINCES = ["测试东省", "测试西省", "测试南省"]
+REGIONS = ["测试甲经济圈", "测试乙经济圈"]
 
 
 def invented_firms(n: int = 30) -> pd.DataFrame:
@@ -60,6 +61,7 @@ class FakeLink:
             rows.append({
                 "rank": i + 1, "firm_id": f["firm_id"], "stock_code": f["stock_code"], "name": f["name"],
                 "legal_name": f["legal_name"], "tags": f["tags"], "home_province": f["province"], "home_city": f["city"],
+                "home_region": REGIONS[i % 2],
                 "chain": chain, "segment": seg, "industry": f["industry"], "action": ["补链", "强链", "延链"][i % 3],
                 "county_code": code, "county_name": county, "score": round(3.0 - i * 0.01, 4),
                 "reasons": f"（测试用理由）{county}已有{chain}相关企业", "local_presence": None, "evidence": None,

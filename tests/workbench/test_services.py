@@ -372,3 +372,15 @@ def test_outcomes_reader_stands_alone() -> None:
             "bad = [m for m in sys.modules if m.startswith('matcher.') and m not in ('matcher.workbench', 'matcher.workbench.outcomes')]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_target_filters(wb) -> None:  # noqa: ANN001
+    city = actor(wb, "city")
+    opts = wb.target_options()
+    assert opts["region"] == ["测试乙经济圈", "测试甲经济圈"] and "测试东省" in opts["province"]
+    by_region = wb.list_targets(city, province="测试甲经济圈")
+    assert by_region.total == 15 and all(t.home_region == "测试甲经济圈" for t in by_region.rows)
+    assert all(t.home_province == "测试东省" for t in wb.list_targets(city, province="测试东省").rows)
+    both = wb.list_targets(city, chain="测试装备链", county=YI, tag="上市")
+    assert both.total >= 1 and all(t.chain == "测试装备链" and t.county_code == YI and "上市" in t.tags for t in both.rows)
+    assert wb.list_targets(actor(wb, "jia"), county=YI).total == 10  # a county user's own unit, whatever is asked

@@ -71,6 +71,7 @@ def upgrade() -> None:
     sa.Column('tags', sa.String(length=200), nullable=True),
     sa.Column('home_province', sa.String(length=50), nullable=True),
     sa.Column('home_city', sa.String(length=50), nullable=True),
+    sa.Column('home_region', sa.String(length=50), nullable=True),
     sa.Column('chain', sa.String(length=100), nullable=True),
     sa.Column('segment', sa.String(length=200), nullable=True),
     sa.Column('industry', sa.String(length=100), nullable=True),
