@@ -11,9 +11,21 @@ import yaml
 from pydantic import BaseModel, Field, field_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = PROJECT_ROOT / "data" / "workbench"
-DEADLINES_FILE = DATA_DIR / "deadlines.yaml"
-CARD_FILE = DATA_DIR / "prereview_card.yaml"
+
+
+def data_file(name: str) -> Path:
+    """A file of ``data/workbench/``: through the shipped package data (``matcher.resources``) where the
+    package has it, else from the checkout."""
+    try:
+        from matcher import resources  # type: ignore[attr-defined]
+
+        return Path(resources.data_path(f"workbench/{name}"))
+    except (ImportError, FileNotFoundError, ModuleNotFoundError):
+        return PROJECT_ROOT / "data" / "workbench" / name
+
+
+DEADLINES_FILE = data_file("deadlines.yaml")
+CARD_FILE = data_file("prereview_card.yaml")
 
 # roles ---------------------------------------------------------------------------------------------
 DISPATCHER, COUNTY, LEADER, ADMIN = "dispatcher", "county", "leader", "admin"
