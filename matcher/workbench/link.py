@@ -112,6 +112,15 @@ def resolve_name(text: str, records: pd.DataFrame, names: pd.DataFrame, top: int
     return out[MATCH_COLUMNS].reset_index(drop=True)
 
 
+def _facade() -> Any:
+    """``matcher.api`` (the public facade) when this version of matcher has it."""
+    try:
+        import matcher.api as api
+    except ImportError:
+        return None
+    return api if hasattr(api, "navmap") and hasattr(api, "firm_master") else None
+
+
 class WorkdirLink:
     """:class:`MatcherLink` over today's pipeline (``build_navmap`` and the firm master), cached in memory.
 
@@ -127,14 +136,24 @@ class WorkdirLink:
 
     def _navmap(self, city: str) -> Any:
         if city not in self._navmaps:
-            from matcher.outputs.navmap import NavmapOptions, build_navmap
+            from matcher.outputs.navmap import NavmapOptions
 
-            self._navmaps[city] = build_navmap(city, self.data_dir, self.workdir, NavmapOptions(top=0))
+            options = NavmapOptions(top=0)  # every eligible firm: the workbench filters and pages itself
+            api = _facade()
+            if api is not None:
+                self._navmaps[city] = api.navmap(city, options, self.data_dir, self.workdir)
+            else:  # before the facade (matcher.api) exists
+                from matcher.outputs.navmap import build_navmap  # type: ignore[attr-defined]
+
+                self._navmaps[city] = build_navmap(city, self.data_dir, self.workdir, options)
         return self._navmaps[city]
 
     @cached_property
     def _firms(self) -> pd.DataFrame:
-        from matcher.firms.master import ensure_firms
+        api = _facade()
+        if api is not None:
+            return api.firm_master(self.data_dir, self.workdir)
+        from matcher.firms.master import ensure_firms  # type: ignore[attr-defined]
         from matcher.pipeline import workdir_from
         from matcher.sources.base import data_dir_from
 
