@@ -47,5 +47,11 @@ lint: venv
 	$(VENV)/bin/ruff check matcher tests notebooks
 	$(VENV)/bin/mypy matcher   # configured; not yet clean (pandas-stubs), so not part of `make test`
 
+# --- workbench (issue 17): the planners' web app over the work directory of `make run` ---
+.PHONY: serve
+serve: venv
+	$(MATCHER) serve --workdir "$(WORKDIR)" --data "$(MATCHER_DATA)" --city "$(CITY)"
+# --- end workbench ---
+
 clean:
 	rm -rf $(VENV) $(WORKDIR) $(OUT)
