@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 _API = (
     "benchmark_results", "build", "chain_analysis", "chain_figure", "chain_graph", "chain_positions",
     "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "firm_master", "firm_report",
-    "geocode", "match_firm_names", "mlflow_runs", "navmap", "open_pipeline", "plan_trip", "quarantine",
+    "geocode", "firm_name_index", "mlflow_runs", "navmap", "open_pipeline", "plan_trip", "quarantine",
     "resolve_city", "run_benchmark", "score_matches", "write_navmap", "write_trip",
 )
 __all__ = [*_API, "__version__"]

@@ -36,6 +36,7 @@ from matcher.chain import (
     plot_chain,
     segment_links,
 )
+from matcher.firms.master import NameIndex, name_index
 from matcher.outputs.navmap import (
     Navmap,
     NavmapOptions,
@@ -247,13 +248,11 @@ def geocode(addresses: pd.Series, city_hint: pd.Series | None = None, data_dir: 
     return geo.geocode_addresses(addresses, city_hint, data_dir=data_dir, evidence=rules)
 
 
-def match_firm_names(names: Sequence[str], data_dir: PathLike | None = None, workdir: PathLike | None = None,
-                     *, threshold: float | None = None) -> pd.DataFrame:
-    """Names typed by a person → firms of the master (the project's entity resolution): query, firm_id,
-    name, score (one row per query; firm_id null when nothing reaches the threshold)."""
-    from matcher.firms.master import match_names
-
-    return match_names(list(names), open_pipeline(data_dir, workdir).firms, threshold=threshold)
+def firm_name_index(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> NameIndex:
+    """The firm master's names prepared for entity resolution: ``index.match(["金龙鱼", …])`` → per query its
+    best candidate firms (query, rank, firm_id, name, legal_name, score, linked). Build it once, ask often
+    (a search box, a hand-typed lead)."""
+    return name_index(open_pipeline(data_dir, workdir).firms)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -404,6 +403,6 @@ _RUNNERS: dict[str, Callable[..., tuple[dict[str, Any], str | None]]] = {
 __all__ = [
     "benchmark_results", "build", "chain_analysis", "chain_figure", "chain_graph", "chain_positions",
     "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "firm_master", "firm_report",
-    "geocode", "match_firm_names", "mlflow_runs", "navmap", "open_pipeline", "plan_trip", "quarantine",
+    "geocode", "firm_name_index", "mlflow_runs", "navmap", "open_pipeline", "plan_trip", "quarantine",
     "resolve_city", "run_benchmark", "score_matches", "write_navmap", "write_trip",
 ]

@@ -2,7 +2,8 @@
 
 Floors, low to high (a module may import its own floor and the floors below, never above):
 ground (cache, resources, relatedness, plotting, the loader contract sources.base) → geo → sources →
-firms → chain → regions → model → bench → outputs → workbench → pipeline → api → cli. The package
+firms → chain → regions → model → bench → outputs → pipeline → api → workbench (it reads matcher only
+through the facade) → cli. The package
 root re-exports the facade lazily (``matcher.__getattr__``): the one import that goes up, by design.
 """
 
@@ -14,8 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "matcher"
-FLOORS = ["ground", "geo", "sources", "firms", "chain", "regions", "model", "bench", "outputs", "workbench",
-          "pipeline", "api", "cli"]
+FLOORS = ["ground", "geo", "sources", "firms", "chain", "regions", "model", "bench", "outputs", "pipeline", "api",
+          "workbench", "cli"]
 GROUND = {"matcher", "matcher.cache", "matcher.resources", "matcher.relatedness", "matcher.plotting",
           "matcher.sources.base"}
 #: the root's lazy facade (module-level __getattr__) imports the api on first attribute access

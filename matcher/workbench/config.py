@@ -10,18 +10,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, field_validator
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from matcher import resources
 
 
 def data_file(name: str) -> Path:
-    """A file of ``data/workbench/``: through the shipped package data (``matcher.resources``) where the
-    package has it, else from the checkout."""
-    try:
-        from matcher import resources  # type: ignore[attr-defined]
-
-        return Path(resources.data_path(f"workbench/{name}"))
-    except (ImportError, FileNotFoundError, ModuleNotFoundError):
-        return PROJECT_ROOT / "data" / "workbench" / name
+    """A file of ``data/workbench/`` (shipped package data)."""
+    return resources.data_path(f"workbench/{name}")
 
 
 DEADLINES_FILE = data_file("deadlines.yaml")

@@ -25,6 +25,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from matcher import api
+from matcher.outputs.navmap import NavmapOptions
+
 #: targets.csv columns the workbench stores (a subset of matcher.outputs.navmap.TARGET_COLUMNS, plus two to come)
 TARGET_COLUMNS: list[str] = [
     "rank", "firm_id", "stock_code", "name", "legal_name", "tags", "home_province", "home_city",
@@ -79,48 +82,6 @@ def conform_targets(frame: pd.DataFrame) -> pd.DataFrame:
     return out[TARGET_COLUMNS].reset_index(drop=True)
 
 
-def name_records(firms: pd.DataFrame) -> pd.DataFrame:
-    """Firm-master rows as entity-resolution records, prepared once (``matcher.firms.resolve.prepare``)."""
-    from matcher.firms import resolve
-
-    rec = pd.DataFrame({
-        "rec_id": firms["firm_id"].astype(str),
-        "legal_name": firms.get("legal_name"), "short_name": firms.get("name"),
-        "province": firms.get("province"), "city": firms.get("city"),
-    })
-    return resolve.prepare(rec)
-
-
-def resolve_name(text: str, records: pd.DataFrame, names: pd.DataFrame, top: int = 5) -> pd.DataFrame:
-    """The firm-master rows whose names best match a hand-typed ``text`` (the project's entity
-    resolution: blocking on name tokens, then the name score). ``records`` from :func:`name_records`,
-    ``names`` with ``firm_id, name, legal_name``."""
-    from matcher.firms import resolve
-
-    text = (text or "").strip()
-    if not text or records.empty:
-        return empty(MATCH_COLUMNS)
-    left = resolve.prepare(pd.DataFrame({"rec_id": ["q"], "legal_name": [text], "short_name": [text]}))
-    pairs = resolve.candidate_pairs(left, records, use_dates=False)
-    if pairs.empty:
-        return empty(MATCH_COLUMNS)
-    scored = resolve.score_pairs(pairs, left, records)
-    best = scored.sort_values(["score", "right_id"], ascending=[False, True], kind="stable").head(top)
-    out = best[["right_id", "score"]].rename(columns={"right_id": "firm_id"})
-    out = out.merge(names[["firm_id", "name", "legal_name"]].astype({"firm_id": str}), on="firm_id", how="left")
-    out["score"] = out["score"].astype(float).round(3)
-    return out[MATCH_COLUMNS].reset_index(drop=True)
-
-
-def _facade() -> Any:
-    """``matcher.api`` (the public facade) when this version of matcher has it."""
-    try:
-        import matcher.api as api
-    except ImportError:
-        return None
-    return api if hasattr(api, "navmap") and hasattr(api, "firm_master") else None
-
-
 class WorkdirLink:
     """:class:`MatcherLink` over today's pipeline (``build_navmap`` and the firm master), cached in memory.
 
@@ -136,32 +97,17 @@ class WorkdirLink:
 
     def _navmap(self, city: str) -> Any:
         if city not in self._navmaps:
-            from matcher.outputs.navmap import NavmapOptions
-
             options = NavmapOptions(top=0)  # every eligible firm: the workbench filters and pages itself
-            api = _facade()
-            if api is not None:
-                self._navmaps[city] = api.navmap(city, options, self.data_dir, self.workdir)
-            else:  # before the facade (matcher.api) exists
-                from matcher.outputs.navmap import build_navmap  # type: ignore[attr-defined]
-
-                self._navmaps[city] = build_navmap(city, self.data_dir, self.workdir, options)
+            self._navmaps[city] = api.navmap(city, options, self.data_dir, self.workdir)
         return self._navmaps[city]
 
     @cached_property
     def _firms(self) -> pd.DataFrame:
-        api = _facade()
-        if api is not None:
-            return api.firm_master(self.data_dir, self.workdir)
-        from matcher.firms.master import ensure_firms  # type: ignore[attr-defined]
-        from matcher.pipeline import workdir_from
-        from matcher.sources.base import data_dir_from
-
-        return ensure_firms(data_dir_from(self.data_dir), workdir_from(self.workdir))
+        return api.firm_master(self.data_dir, self.workdir)
 
     @cached_property
-    def _records(self) -> pd.DataFrame:
-        return name_records(self._firms)
+    def _names(self) -> Any:
+        return api.firm_name_index(self.data_dir, self.workdir)
 
     def targets(self, city: str) -> pd.DataFrame:
         return conform_targets(self._navmap(city).targets)
@@ -200,7 +146,11 @@ class WorkdirLink:
         return hit[RANKING_COLUMNS].reset_index(drop=True)
 
     def match_name(self, text: str, top: int = 5) -> pd.DataFrame:
-        return resolve_name(text, self._records, self._firms, top)
+        text = (text or "").strip()
+        if not text:
+            return empty(MATCH_COLUMNS)
+        hits = self._names.match([text], candidates=top).dropna(subset=["firm_id"])
+        return hits[MATCH_COLUMNS].reset_index(drop=True)
 
     def local_entities(self, city: str, firm_id: str) -> pd.DataFrame:
         return empty(LOCAL_ENTITY_COLUMNS)

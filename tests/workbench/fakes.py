@@ -2,8 +2,9 @@
 
 Every firm, city and county here is made up for the tests (测试市 with 甲区, 乙县, 丙开发区; firms
 named 测试甲科技有限公司 …); none is a real firm or place, and no figure describes anything real.
-Names go through the project's real entity resolution (``resolve_name``), so the hand-typed lead
-lookup is exercised as in production.
+Names go through the project's real entity resolution (:func:`matcher.firms.master.name_index`, the
+same index the real link asks through the facade), so the hand-typed lead lookup is exercised as in
+production.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from typing import Any
 
 import pandas as pd
 
+from matcher.firms.master import name_index
 from matcher.workbench.link import (
     EXPANSION_COLUMNS,
     LOCAL_ENTITY_COLUMNS,
+    MATCH_COLUMNS,
     RANKING_COLUMNS,
     conform_targets,
     empty,
-    name_records,
-    resolve_name,
 )
 
 CITY = "测试市"
@@ -73,7 +74,7 @@ class FakeLink:
                 "stock_code": extra.get("stock_code"), "province": extra.get("home_province"), "city": extra.get("home_city"),
             }])], ignore_index=True)
         self._targets = conform_targets(pd.DataFrame(rows))
-        self._records = name_records(self.firms)
+        self._names = name_index(self.firms)
 
     def targets(self, city: str) -> pd.DataFrame:
         return self._targets.copy()
@@ -100,7 +101,10 @@ class FakeLink:
                               "reasons": f"（测试用理由）第{k + 1}选择"} for k, (c, n) in enumerate(order)])
 
     def match_name(self, text: str, top: int = 5) -> pd.DataFrame:
-        return resolve_name(text, self._records, self.firms, top)
+        text = (text or "").strip()
+        if not text:
+            return empty(MATCH_COLUMNS)
+        return self._names.match([text], candidates=top).dropna(subset=["firm_id"])[MATCH_COLUMNS].reset_index(drop=True)
 
     def local_entities(self, city: str, firm_id: str) -> pd.DataFrame:
         return empty(LOCAL_ENTITY_COLUMNS)
