@@ -32,7 +32,7 @@ run: venv
 
 test: venv
 	$(VENV)/bin/ruff check matcher tests notebooks
-	$(PY) -m pytest -q
+	.ci/with-postgres.sh $(PY) -m pytest -q
 
 # the package installed (not editable) into a fresh environment, used from another directory
 check-install:
