@@ -30,14 +30,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import numpy as np
 import pandas as pd
 
 from matcher.firms import names as N
 
 LINK_COLUMNS = ["row", "firm_id", "key_kind", "key", "remainder", "link_type", "score"]
 #: operating threshold (chosen on the tune half of the labelled links; see ``matcher bench registry``)
-LINK_THRESHOLD = 0.80
+LINK_THRESHOLD = 0.75
 
 OUTLET_WORDS = re.compile(
     r"支行|分行|分理处|储蓄所|营业厅|营业部|加油站|加气站|加油加气站|支公司|营销服务部|营销部|门店|分店|超市|便利店|专卖店|"
