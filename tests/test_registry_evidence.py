@@ -63,13 +63,13 @@ def test_hashed_ngrams_are_deterministic_and_separate_fields() -> None:
 def _toy_registry() -> pd.DataFrame:
     rows = []
     # unit A: wine; unit B: ships; other units: trade, in two cities
-    for i in range(20):
+    for _i in range(20):
         rows.append(("130322", "130300", "15"))
-    for i in range(10):
+    for _i in range(10):
         rows.append(("130303", "130300", "37"))
-    for i in range(30):
+    for _i in range(30):
         rows.append(("110105", "110000", "51"))
-    for i in range(5):
+    for _i in range(5):
         rows.append(("130322", "130300", "51"))
     df = pd.DataFrame(rows, columns=["county_code", "city_code", "division"])
     df["row"] = np.arange(1, len(df) + 1)
@@ -101,6 +101,6 @@ def test_presence_and_events() -> None:
     firms = FIRMS.assign(city_code=["110000", "130600", "320500", "150600"])
     pr = local_presence(links, reg, firms, LINK_THRESHOLD)
     assert pr.set_index(["firm_id", "county_code"]).loc[("S:2", "130322"), "n_entities"] == 2
-    assert ("S:2", "130303") not in set(zip(pr["firm_id"], pr["county_code"]))  # below the threshold
+    assert ("S:2", "130303") not in set(zip(pr["firm_id"], pr["county_code"], strict=False))  # below the threshold
     ev = expansion_events(links, reg, firms, LINK_THRESHOLD)
     assert set(ev["firm_id"]) == {"S:2"} and len(ev) == 2  # the firm's own registration is no event
