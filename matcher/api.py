@@ -211,7 +211,7 @@ def registry_frame(name: str = "registry", data_dir: PathLike | None = None, wor
 def local_presence(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None, *,
                    county: str | None = None) -> pd.DataFrame:
     """Firms of the master with entities in ``city`` (name or code), per county unit: since when, how many,
-    what (:data:`matcher.regions.presence.PRESENCE_COLUMNS`), oldest presence first; ``county`` (code)
+    what (:data:`matcher.regions.registry_presence.PRESENCE_COLUMNS`), oldest presence first; ``county`` (code)
     keeps one unit."""
     p = pipeline(data_dir, workdir)
     code, _ = geo.resolve_city(city, p.data_dir)
@@ -224,7 +224,7 @@ def local_presence(city: str, data_dir: PathLike | None = None, workdir: PathLik
 
 def expansion_events(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, firm_id: str | None = None,
                      city: str | None = None, since: str | None = None) -> pd.DataFrame:
-    """New entities of master firms outside their home city (:data:`matcher.regions.presence.EVENT_COLUMNS`),
+    """New entities of master firms outside their home city (:data:`matcher.regions.registry_presence.EVENT_COLUMNS`),
     optionally of one firm, into one destination city, or from a date (``YYYY-MM-DD``) on."""
     p = pipeline(data_dir, workdir)
     ev = p.registry.frames["expansion_events"]

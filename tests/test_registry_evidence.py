@@ -7,7 +7,7 @@ import pandas as pd
 
 from matcher.firms import registry_industry as RI
 from matcher.firms.registry_links import LINK_THRESHOLD, link_registrations, link_type, score_link
-from matcher.regions.presence import expansion_events, local_presence
+from matcher.regions.registry_presence import expansion_events, local_presence
 from matcher.regions.registry_profiles import county_industries, division_profiles
 
 FIRMS = pd.DataFrame({

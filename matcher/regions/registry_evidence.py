@@ -1,12 +1,12 @@
 """The registry stage as one pure function (:func:`build_registry_evidence`): load the registry sample, place
 and classify every registration (:mod:`matcher.firms.registry`), link them to the firm master
 (:mod:`matcher.firms.registry_links`), and derive county profiles (:mod:`matcher.regions.registry_profiles`),
-local presence and expansion events (:mod:`matcher.regions.presence`). The orchestrator caches the frames:
+local presence and expansion events (:mod:`matcher.regions.registry_presence`). The orchestrator caches the frames:
 
 ``registry`` (:data:`matcher.firms.registry.REGISTRY_COLUMNS`), ``registry_links``
 (:data:`matcher.firms.registry_links.LINK_COLUMNS`), ``registry_profiles`` / ``registry_segments``
 (:mod:`matcher.regions.registry_profiles`), ``local_presence`` / ``expansion_events``
-(:mod:`matcher.regions.presence`), ``registry_quarantine`` (the loader's refused rows), and the
+(:mod:`matcher.regions.registry_presence`), ``registry_quarantine`` (the loader's refused rows), and the
 ``registry_report`` document (rows read / accepted / quarantined, placement shares, model, seconds).
 """
 
@@ -21,7 +21,7 @@ import pandas as pd
 
 from matcher.firms.registry import build_registry
 from matcher.firms.registry_links import LINK_THRESHOLD, link_registrations
-from matcher.regions import presence as PR
+from matcher.regions import registry_presence as PR
 from matcher.regions import registry_profiles as RP
 from matcher.sources.gbt4754 import load_gbt4754
 from matcher.sources.registry_sample import load_registry_sample
