@@ -39,7 +39,10 @@ def build_registry_evidence(data_dir: Path, firms: pd.DataFrame, address_rules: 
     t1 = time.perf_counter()
     reg, report = build_registry(res.frame, Path(data_dir), gbt, address_rules, exclude_rows)
     names = res.frame[["row", "legal_name"]]
-    del res.frame
+    loader = {"read": res.rows_read, "accepted": res.rows_accepted, "quarantined": res.rows_quarantined,
+              "quarantine_by_reason": {str(k): int(v) for k, v in res.quarantine["reason"].value_counts().items()}}
+    quarantine = res.quarantine
+    del res  # the text columns are not needed any more
     t2 = time.perf_counter()
     links = link_registrations(names, firms)
     t3 = time.perf_counter()
@@ -51,8 +54,7 @@ def build_registry_evidence(data_dir: Path, firms: pd.DataFrame, address_rules: 
     events = PR.expansion_events(links, reg, firms, threshold)
     t4 = time.perf_counter()
     report.update({
-        "loader": {"read": res.rows_read, "accepted": res.rows_accepted, "quarantined": res.rows_quarantined,
-                   "quarantine_by_reason": {str(k): int(v) for k, v in res.quarantine["reason"].value_counts().items()}},
+        "loader": loader,
         "links": {"candidates": len(links), "threshold": threshold, "at_threshold": int((links["score"] >= threshold).sum()),
                   "by_type": {str(k): int(v) for k, v in links.loc[links["score"] >= threshold, "link_type"].value_counts().items()}},
         "local_presence_rows": len(presence), "expansion_events": len(events),
@@ -60,7 +62,7 @@ def build_registry_evidence(data_dir: Path, firms: pd.DataFrame, address_rules: 
     report["seconds"].update({"load": round(t1 - t0, 1), "link": round(t3 - t2, 1), "profiles": round(t4 - t3, 1),
                               "total": round(t4 - t0, 1)})
     frames = {"registry": reg, "registry_links": links, "registry_profiles": profiles, "registry_segments": segments,
-              "local_presence": presence, "expansion_events": events, "registry_quarantine": res.quarantine}
+              "local_presence": presence, "expansion_events": events, "registry_quarantine": quarantine}
     return frames, report
 
 
