@@ -88,7 +88,7 @@ def industry_accuracy(registry: pd.DataFrame, gbt: pd.DataFrame) -> dict[str, An
     for half in ("holdout", "tune"):
         lab = labels[labels["half"] == half]
         rows = lab["row_index"].astype(int).to_numpy() + 1
-        pred = div.reindex(rows).astype("object").to_numpy()
+        pred = np.array([v if isinstance(v, str) else "" for v in div.reindex(rows).astype("object")], dtype=object)
         base = RI.keyword_baseline(lab["name"].tolist(), [s or None for s in lab["scope"]], gbt)
         y, ys = lab["label_division"].to_numpy(), lab["label_section"].to_numpy()
         out[half] = {"model": _acc(pred, y, ys, sections), "baseline": _acc(base, y, ys, sections)}
@@ -100,7 +100,8 @@ def link_precision(links: pd.DataFrame, threshold: float) -> dict[str, Any]:
     cur = links.set_index("row")
     lab["row_i"] = lab["row"].astype(int)
     lab["score"] = cur["score"].reindex(lab["row_i"]).to_numpy()
-    lab["same_firm"] = cur["firm_id"].reindex(lab["row_i"]).astype("object").to_numpy() == lab["firm_id"].to_numpy()
+    cur_firm = np.array([v if isinstance(v, str) else "" for v in cur["firm_id"].reindex(lab["row_i"]).astype("object")], dtype=object)
+    lab["same_firm"] = cur_firm == lab["firm_id"].to_numpy()
     lab.loc[~lab["same_firm"], "score"] = 0.0
     above_pop = links[links["score"] >= threshold]["key_kind"].value_counts()
     out: dict[str, Any] = {}
@@ -132,9 +133,9 @@ def placement_accuracy(registry: pd.DataFrame) -> dict[str, Any]:
     lab = pd.read_csv(resources.data_path("labels/geo_holdout_registry.csv"), dtype=str, keep_default_na=False)
     h = lab[(lab["half"] == "holdout") & (lab["label_level"] == "county")]
     placed = registry.set_index("row")["county_code"].reindex(h["row_index"].astype(int).to_numpy() + 1)
-    got = placed.astype("object").to_numpy()
+    got = np.array([v if isinstance(v, str) else "" for v in placed.astype("object")], dtype=object)
     correct = int((got == h["label_code"].to_numpy()).sum())
-    return {"n": len(h), "correct": correct, "placed_at_county": int(pd.notna(got).sum()),
+    return {"n": len(h), "correct": correct, "placed_at_county": int((got != "").sum()),
             "accuracy": round(correct / len(h), 4) if len(h) else None}
 
 
