@@ -24,9 +24,10 @@ __version__ = "0.1.0"
 #: does not load the whole stack)
 _API = (
     "benchmark_results", "build", "chain_analysis", "chain_figure", "chain_graph", "chain_positions",
-    "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "firm_master", "firm_report",
-    "geocode", "firm_name_index", "mlflow_runs", "navmap", "open_pipeline", "plan_trip", "quarantine",
-    "resolve_city", "run_benchmark", "score_matches", "write_navmap", "write_trip",
+    "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "expansion_events", "firm_master",
+    "firm_name_index", "firm_report", "geocode", "local_presence", "mlflow_runs", "navmap", "open_pipeline",
+    "plan_trip", "quarantine", "registry_county_industries", "registry_frame", "registry_report", "resolve_city",
+    "run_benchmark", "score_matches", "write_navmap", "write_trip",
 )
 __all__ = [*_API, "__version__"]
 

@@ -69,18 +69,20 @@ def open_pipeline(data_dir: PathLike | None = None, workdir: PathLike | None = N
 
 
 def build(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
-          force: bool = False, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+          force: bool = False, log: Callable[[str], None] | None = None, registry: bool = True) -> dict[str, Any]:
     """Build (or reuse) every city-independent stage: firm master, chain graph, firms' chain positions,
-    national profiles. ``user_files`` — ``[("little_giants" | "registry", path), …]`` — replace the set
+    national profiles and (unless ``registry`` is False) the registry evidence. ``user_files`` — ``[("little_giants" | "registry", path), …]`` — replace the set
     recorded in the work directory (None keeps it). Returns the firm report with ``seconds`` per stage."""
     p = open_pipeline(data_dir, workdir, user_files=user_files, force=force, log=log)
     seconds: dict[str, float] = {}
-    for stage in ("firm_master", "chain", "chain_positions", "national_profiles"):
+    for stage in ("firm_master", "chain", "chain_positions", "national_profiles") + (("registry",) if registry else ()):
         t = time.perf_counter()
         getattr(p, stage)
         seconds[stage] = round(time.perf_counter() - t, 2)
     report = dict(p.firm_master.docs.get("firms_report", {}))
     report["seconds"] = seconds
+    if registry:
+        report["registry"] = p.registry.docs.get("registry_report", {})
     return report
 
 
@@ -256,6 +258,65 @@ def firm_name_index(data_dir: PathLike | None = None, workdir: PathLike | None =
 
 
 # --------------------------------------------------------------------------------------------------
+# registry evidence (issue 15)
+
+
+def registry_report(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> dict[str, Any]:
+    """The registry stage's report: rows read / accepted / quarantined, placement shares, classifier, links."""
+    return dict(open_pipeline(data_dir, workdir).registry.docs.get("registry_report", {}))
+
+
+def registry_frame(name: str = "registry", data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
+    """One frame of the registry stage (``registry``, ``registry_links``, ``registry_profiles``,
+    ``registry_segments``, ``local_presence``, ``expansion_events``, ``registry_quarantine``)."""
+    return open_pipeline(data_dir, workdir).registry.frames[name]
+
+
+def local_presence(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None, *,
+                   county: str | None = None) -> pd.DataFrame:
+    """Firms of the master with entities in ``city`` (name or code), per county unit: since when, how many,
+    what (:data:`matcher.regions.registry_presence.PRESENCE_COLUMNS`), oldest presence first; ``county`` (code)
+    keeps one unit."""
+    p = open_pipeline(data_dir, workdir)
+    code, _ = geo.resolve_city(city, p.data_dir)
+    pr = p.registry.frames["local_presence"]
+    out = pr[pr["city_code"] == code]
+    if county is not None:
+        out = out[out["county_code"] == county]
+    return out.sort_values(["county_code", "first_date", "firm_id"], kind="stable").reset_index(drop=True)
+
+
+def expansion_events(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, firm_id: str | None = None,
+                     city: str | None = None, since: str | None = None) -> pd.DataFrame:
+    """New entities of master firms outside their home city (:data:`matcher.regions.registry_presence.EVENT_COLUMNS`),
+    optionally of one firm, into one destination city, or from a date (``YYYY-MM-DD``) on."""
+    p = open_pipeline(data_dir, workdir)
+    ev = p.registry.frames["expansion_events"]
+    if firm_id is not None:
+        ev = ev[ev["firm_id"] == firm_id]
+    if city is not None:
+        code, _ = geo.resolve_city(city, p.data_dir)
+        ev = ev[ev["city_code"] == code]
+    if since is not None:
+        ev = ev[ev["reg_date"] >= pd.Timestamp(since)]
+    return ev.reset_index(drop=True)
+
+
+def registry_county_industries(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None, *,
+                               window: str = "all") -> pd.DataFrame:
+    """One row per unit of ``city`` × GB/T division from the registry sample (``county_industries.csv``)."""
+    from matcher.regions.registry_profiles import county_industries
+    from matcher.sources.gbt4754 import load_gbt4754
+
+    p = open_pipeline(data_dir, workdir)
+    prof = p.county_profiles(city)
+    gbt = load_gbt4754(p.data_dir).frame
+    names = dict(zip(gbt.loc[gbt["level"].astype(int) == 2, "code"].astype(str),
+                     gbt.loc[gbt["level"].astype(int) == 2, "name"].astype(str), strict=True))
+    return county_industries(p.registry.frames["registry_profiles"], prof.units, names, window)
+
+
+# --------------------------------------------------------------------------------------------------
 # benchmarks
 
 
@@ -395,14 +456,23 @@ def _bench_travel(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o
     return {"files": {k: str(v) for k, v in paths.items()}}, None
 
 
+def _bench_registry(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], str]:
+    from matcher.bench.registry import markdown, run_registry_benchmark
+
+    res = run_registry_benchmark(p, timing_run=bool(o.get("timing", True)))
+    return res, markdown(res)
+
+
 _RUNNERS: dict[str, Callable[..., tuple[dict[str, Any], str | None]]] = {
     "entry": _bench_entry, "relocation": _bench_relocation, "geo": _bench_geo, "er": _bench_er,
     "chain": _bench_chain, "regions": _bench_regions, "speed": _bench_speed, "travel": _bench_travel,
+    "registry": _bench_registry,
 }
 
 __all__ = [
     "benchmark_results", "build", "chain_analysis", "chain_figure", "chain_graph", "chain_positions",
-    "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "firm_master", "firm_report",
-    "geocode", "firm_name_index", "mlflow_runs", "navmap", "open_pipeline", "plan_trip", "quarantine",
-    "resolve_city", "run_benchmark", "score_matches", "write_navmap", "write_trip",
+    "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "expansion_events", "firm_master",
+    "firm_name_index", "firm_report", "geocode", "local_presence", "mlflow_runs", "navmap", "open_pipeline",
+    "plan_trip", "quarantine", "registry_county_industries", "registry_frame", "registry_report", "resolve_city",
+    "run_benchmark", "score_matches", "write_navmap", "write_trip",
 ]
