@@ -17,6 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create every workbench table with its indexes.
+
+    Long because an Alembic migration is one linear script by convention: the tables in the order their
+    foreign keys need, as autogenerate wrote them, read (and reviewed) top to bottom against the models.
+    """
     op.create_table('wb_audit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
