@@ -14,7 +14,7 @@ OUT ?= out
 CITY ?= 秦皇岛
 export MATCHER_DATA
 
-.PHONY: run test venv lint clean fuzz
+.PHONY: run test venv lint clean check-install fuzz
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,7 +32,16 @@ run: venv
 
 test: venv
 	$(VENV)/bin/ruff check matcher tests notebooks
-	$(PY) -m pytest -q
+	.ci/with-postgres.sh $(PY) -m pytest -q
+
+# the package installed (not editable) into a fresh environment, used from another directory
+check-install:
+	rm -rf /tmp/matcher-install && python3 -m venv /tmp/matcher-install/venv
+	/tmp/matcher-install/venv/bin/pip install --quiet .
+	cd /tmp/matcher-install && ./venv/bin/matcher data check --data "$(abspath $(MATCHER_DATA))" --quiet
+	cd /tmp/matcher-install && ./venv/bin/matcher navmap --city 秦皇岛 --top 20 --data "$(abspath $(MATCHER_DATA))" \
+	  --workdir /tmp/matcher-install/work --out /tmp/matcher-install/out
+	test -s /tmp/matcher-install/out/targets.csv && test -s /tmp/matcher-install/out/navmap.xlsx
 
 # the fuzz suite with many more generated examples than CI runs (tests/test_faults_fuzz.py)
 fuzz: venv
@@ -41,6 +50,12 @@ fuzz: venv
 lint: venv
 	$(VENV)/bin/ruff check matcher tests notebooks
 	$(VENV)/bin/mypy matcher   # configured; not yet clean (pandas-stubs), so not part of `make test`
+
+# --- workbench (issue 17): the planners' web app over the work directory of `make run` ---
+.PHONY: serve
+serve: venv
+	$(MATCHER) serve --workdir "$(WORKDIR)" --data "$(MATCHER_DATA)" --city "$(CITY)"
+# --- end workbench ---
 
 clean:
 	rm -rf $(VENV) $(WORKDIR) $(OUT)

@@ -75,11 +75,14 @@ def _module_file(module: str, root: Path, *, whole_package: bool) -> list[Path]:
     return [f] if f.is_file() else []
 
 
-def _imports(path: Path) -> set[str]:
+def _imports(path: Path, root: Path = PACKAGE_ROOT) -> set[str]:
     """Project modules imported by a source file (module level and inside functions)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    # a module's lazy ``__getattr__`` (the package root re-exporting the facade) is not a dependency
+    for fn in [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__"]:
+        tree.body.remove(fn)
     out: set[str] = set()
-    pkg_parts = path.relative_to(PACKAGE_ROOT.parent).with_suffix("").parts
+    pkg_parts = path.relative_to(root.parent).with_suffix("").parts
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names if a.name == "matcher" or a.name.startswith("matcher.")}
@@ -110,7 +113,7 @@ def module_closure(modules: tuple[str, ...], root: str = str(PACKAGE_ROOT)) -> t
         if f in seen:
             continue
         seen.add(f)
-        for mod in _imports(f):
+        for mod in _imports(f, base):
             todo += [g for g in _module_file(mod, base, whole_package=False) if g not in seen]
     return tuple(sorted(seen))
 
@@ -147,11 +150,13 @@ class Inputs:
     params: Mapping[str, Any] = field(default_factory=dict)
     upstream: tuple[str, ...] = ()
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, *, code_root: Path = PACKAGE_ROOT, data_root: Path | None = None) -> str:
+        """``code_root`` and ``data_root`` replace the package's source and shipped-data folders (a test
+        edits copies of them)."""
         h = hashlib.sha256(__version__.encode())
         h.update(files_fingerprint(self.raw).encode())
-        h.update(resources.fingerprint(self.data).encode() if self.data else b"")
-        h.update(code_fingerprint(*self.code).encode() if self.code else b"")
+        h.update(resources.fingerprint(self.data, data_root).encode() if self.data else b"")
+        h.update(code_fingerprint(*self.code, root=code_root).encode() if self.code else b"")
         h.update(json.dumps(dict(self.params), sort_keys=True, default=str).encode())
         for u in self.upstream:
             h.update(u.encode())

@@ -37,6 +37,7 @@ from matcher.chain import (
 from matcher.chain import clean as chain_clean
 from matcher.chain.graph import PLACEHOLDER_EFFECTIVE
 from matcher.firms.master import MASTER_FOLDERS, build_firm_master
+from matcher.firms.schema import validate_firms
 from matcher.model.match import CityInputs, city_inputs, score_matches
 from matcher.regions import (
     CountyProfiles,
@@ -146,12 +147,18 @@ class Pipeline:
         self._fps[name] = fp
         return art
 
+    def firm_inputs(self) -> Inputs:
+        """What the firm master is built from: its raw folders and the user files, the zone table, the code
+        of the firm, geo and source stages, the user files' kinds."""
+        user = tuple(p for _, p in self.user_files)
+        return Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv",),
+                      code=("matcher.firms.master", "matcher.geo", "matcher.sources"),
+                      params={"user_files": [(k, str(p)) for k, p in self.user_files]})
+
     @cached_property
     def firm_master(self) -> Artifact:
         """``firms``, ``quarantine``, ``address_rules`` frames and the ``firms_report`` document."""
-        user = tuple(p for _, p in self.user_files)
-        inputs = Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv",),
-                        code=("matcher.firms", "matcher.geo", "matcher.sources"), params={"user_files": [(k, str(p)) for k, p in self.user_files]})
+        inputs = self.firm_inputs()
 
         def build() -> Artifact:
             self.log("building the firm master")
@@ -162,9 +169,10 @@ class Pipeline:
 
         return self._cached("firms", inputs, build)
 
-    @property
+    @cached_property
     def firms(self) -> pd.DataFrame:
-        return self.firm_master.frames["firms"]
+        """The firm master, checked against its schema (also when read back from the cache)."""
+        return validate_firms(self.firm_master.frames["firms"], f"{self.workdir / 'firms.parquet'}")
 
     @cached_property
     def chain(self) -> ChainData:
@@ -206,10 +214,38 @@ class Pipeline:
 
         return self._cached("regions", inputs, build).frames
 
-    def build_all(self) -> dict[str, Any]:
-        """Every city-independent stage, in order; returns the firm report."""
+    # ------------------------------------------------------------------------------------------
+    # registry evidence (issue 15): registrations placed, classified, linked; profiles, presence, events
+    @cached_property
+    def registry(self) -> Artifact:
+        """Frames ``registry``, ``registry_links``, ``registry_profiles``, ``registry_segments``,
+        ``local_presence``, ``expansion_events``, ``registry_quarantine`` and the ``registry_report``
+        document (:func:`matcher.regions.registry_evidence.build_registry_evidence`)."""
+        from matcher import resources
+        from matcher.firms.registry_links import LINK_THRESHOLD
+        from matcher.regions.registry_evidence import REGISTRY_FOLDERS, build_registry_evidence, labelled_rows
+
+        firm_art = self.firm_master
+        inputs = Inputs(raw=raw_files(self.data_dir, REGISTRY_FOLDERS), data=("chains", "labels/registry_industry.csv"),
+                        code=("matcher.regions.registry_evidence",), params={"threshold": LINK_THRESHOLD},
+                        upstream=(self._fps["firms"],))
+
+        def build() -> Artifact:
+            self.log("building the registry evidence (3 million registrations; a few minutes)")
+            labels = pd.read_csv(resources.data_path("labels/registry_industry.csv"), dtype=str, keep_default_na=False)
+            frames, report = build_registry_evidence(self.data_dir, firm_art.frames["firms"], firm_art.frames["address_rules"],
+                                                     self.templates, labelled_rows(labels), LINK_THRESHOLD)
+            return Artifact(frames, {"registry_report": report})
+
+        return self._cached("registry", inputs, build)
+
+    def build_all(self, registry: bool = True) -> dict[str, Any]:
+        """Every city-independent stage, in order (the registry stage unless ``registry`` is False);
+        returns the firm report."""
         for stage in ("firm_master", "chain", "chain_positions", "national_profiles"):
             getattr(self, stage)
+        if registry:
+            _ = self.registry
         return dict(self.firm_master.docs.get("firms_report", {}))
 
     # ------------------------------------------------------------------------------------------

@@ -16,6 +16,15 @@ def use_cjk_font() -> str | None:
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
+    if not any("CJK SC" in f.name for f in font_manager.fontManager.ttflist):
+        # matplotlib's font scan skips TrueType collections (.ttc), the form Debian's fonts-noto-cjk ships
+        import glob
+
+        for path in sorted(glob.glob("/usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc")):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError):  # pragma: no cover - unreadable font file
+                pass
     names = sorted({f.name for f in font_manager.fontManager.ttflist if "CJK SC" in f.name or "WenQuanYi" in f.name})
     chosen = [n for n in names if "Sans" in n] or names
     plt.rcParams["font.sans-serif"] = chosen + ["DejaVu Sans"]

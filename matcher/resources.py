@@ -69,11 +69,12 @@ def _walk(node: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
             yield rel, child
 
 
-def fingerprint(relatives: Iterable[str]) -> str:
-    """Hash of the contents of shipped files or folders (a folder means every file under it)."""
+def fingerprint(relatives: Iterable[str], base: Traversable | Path | None = None) -> str:
+    """Hash of the contents of shipped files or folders (a folder means every file under it); ``base``
+    replaces the shipped folder (a test edits a copy)."""
     h = hashlib.sha256()
     for rel in sorted(set(relatives)):
-        node = root()
+        node = base if base is not None else root()
         for part in Path(rel).parts:
             node = node.joinpath(part)
         items = [(rel, node)] if node.is_file() else list(_walk(node, rel.rstrip("/") + "/")) if node.is_dir() else []

@@ -27,6 +27,7 @@ from matcher.chain import (
 )
 from matcher.chain.analysis import product_matches
 from matcher.chain.graph import build_graph
+from matcher.firms.schema import conform
 from matcher.sources.base import SourceError
 
 TEMPLATE = """
@@ -221,6 +222,8 @@ def test_classifier_learns_name_cues_and_keeps_levels_consistent() -> None:
              {"firm_id": "new2", "name": "北方钢铁", "sw_l1_code": None, "sw_l2_code": None, "sw_l3_code": None}]
     firms = pd.DataFrame(rows)
     firms["industry_source"] = np.where(firms["sw_l1_code"].notna(), "chainkg", None)
+    firms["geo_level"] = "none"
+    firms = conform(firms)  # the firm master's schema (invented firms)
     pred = classify_industries(firms).set_index("firm_id")
     assert pred.loc["new1", "sw_l3_code"] == "370101" and pred.loc["new2", "sw_l3_code"] == "230401"
     assert (pred["sw_l2_code"].str.slice(0, 2) == pred["sw_l1_code"].str.slice(0, 2)).all()

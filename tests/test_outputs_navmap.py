@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matcher.firms.schema import conform, validate_firms
 from matcher.outputs.navmap import (
     ACTIONS,
     TARGET_COLUMNS,
@@ -69,6 +70,8 @@ def synthetic_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     firms["setup_date"] = pd.to_datetime(["2000-01-01"] * 5 + ["2019-01-01"] + ["2000-01-01"] * 2)
     firms["controller_type"] = "民营企业"
     firms["fortune500_best_rank"] = pd.array([pd.NA] * len(firms), dtype="Int64")
+    firms["geo_level"] = np.where(firms["county_code"].notna(), "county", "city")
+    firms = validate_firms(conform(firms))  # the firm master's schema, as every stage receives it
     base = {"S:F1": 3.0, "S:F2": 2.5, "S:F3": 2.0, "U:F4": 1.5, "S:F5": 1.0, "S:F6": 0.5}
     offset = {"990101": -0.1, "990102": -0.5, "990103": 0.0}
     recs = []

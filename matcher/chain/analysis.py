@@ -44,14 +44,11 @@ def _with_codes(firms: pd.DataFrame, chain_data: ChainData) -> pd.DataFrame:
     out = firms.copy()
     ref = chain_data.firms.set_index("firm_id")
     for col in ("sw_l1_code", "sw_l2_code", "sw_l3_code", "total_assets_yi", "employees", "name", "industry_source"):
-        if col not in out.columns:
-            out[col] = pd.NA
-        if col in ref.columns:
-            fill = out["firm_id"].map(ref[col])
-            try:
-                out[col] = out[col].astype(fill.dtype).fillna(fill)
-            except (TypeError, ValueError):
-                out[col] = out[col].fillna(fill)
+        fill = out["firm_id"].map(ref[col])
+        try:
+            out[col] = out[col].astype(fill.dtype).fillna(fill)
+        except (TypeError, ValueError):
+            out[col] = out[col].fillna(fill)
     return out
 
 
@@ -84,7 +81,7 @@ def firm_chain_positions(firms: pd.DataFrame, chain_data: ChainData, templates: 
         for s in t.segments:
             codes = set(s.industries)
             ind_hit = f["sw_l1_code"].isin(codes) | f["sw_l2_code"].isin(codes) | f["sw_l3_code"].isin(codes)
-            src = f.loc[ind_hit, "industry_source"] if "industry_source" in f.columns else pd.Series("", index=f.index[ind_hit])
+            src = f.loc[ind_hit, "industry_source"]
             a = pd.DataFrame({"firm_id": f.loc[ind_hit, "firm_id"], "w_ind": 1.0, "by_clf": src.fillna("").eq("classifier")})
             hit = product_matches(fp["product"], s.products).notna()
             b = fp[hit].groupby("firm_id", as_index=False)["eff_weight"].sum().rename(columns={"eff_weight": "w_prod"})
@@ -207,7 +204,7 @@ def leaders_for(firm_ids: pd.Index | list[str], firms: pd.DataFrame, reach: pd.S
     order = score.sort_values(ascending=False, kind="mergesort").index[:n]
     out = []
     for fid in order:
-        code = f.at[fid, "stock_code"] if "stock_code" in f.columns else None
+        code = f.at[fid, "stock_code"]
         label = str(f.at[fid, "name"])
         out.append(f"{label}({code})" if isinstance(code, str) else label)
     return out

@@ -28,10 +28,8 @@ def firm_text(
 ) -> pd.Series:
     """Name, legal name, the Tushare industry label where present (listed firms) and optionally the
     firm's top product terms, one string per firm row."""
-    parts = firms["name"].fillna("").astype(str)
-    if "legal_name" in firms.columns:
-        parts = parts + " " + firms["legal_name"].fillna("").astype(str)
-    if use_label and "industry_tushare" in firms.columns:
+    parts = firms["name"].fillna("").astype(str) + " " + firms["legal_name"].fillna("").astype(str)
+    if use_label:
         parts = parts + " " + firms["industry_tushare"].fillna("").astype(str)
     if products is not None and len(products):
         top = (
@@ -100,7 +98,7 @@ def _best_child(scores: np.ndarray, classes: np.ndarray, parents: np.ndarray, wi
 
 
 def _training_rows(firms: pd.DataFrame) -> pd.Series:
-    src = firms["industry_source"] if "industry_source" in firms.columns else pd.Series(pd.NA, index=firms.index)
+    src = firms["industry_source"]
     has = firms["sw_l3_code"].notna() & firms["sw_l2_code"].notna() & firms["sw_l1_code"].notna()
     return has & (src.fillna("") != "classifier")
 
@@ -138,8 +136,6 @@ def evaluate_classifier(
     rows = []
     inputs = [("name", None, False), ("name+label", None, True), ("name+label+products", products, True)]
     for name, prods, use_label in inputs:
-        if use_label and "industry_tushare" not in lab.columns:
-            continue
         text = firm_text(lab, prods, use_label=use_label)
         model = HierarchicalShenwan().fit(text.iloc[tr], lab.loc[tr, list(LEVELS)])
         pred = model.predict(text.iloc[te])

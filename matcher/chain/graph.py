@@ -198,7 +198,7 @@ def build_tables(data_dir: Path, firms: pd.DataFrame, rule: str = clean.DEFAULT_
         "sw_l1_code", "sw_l2_code", "sw_l3_code", "sw_l1_name", "sw_l2_name", "sw_l3_name",
         "industry_source", "industry_proba", "industry_tushare",
     ]
-    firms = firms[[c for c in keep_cols if c in firms.columns]].reset_index(drop=True)
+    firms = firms[keep_cols].reset_index(drop=True)
 
     fp = cp.merge(firms[["firm_id", "stock_code"]].dropna(subset=["stock_code"]), on="stock_code", how="inner")
     fp = fp.groupby(["firm_id", "product"], as_index=False).agg(

@@ -75,6 +75,7 @@ def _guard(app: typer.Typer) -> None:
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean bad input or a bad setting: one line naming the thing, exit code 2, no traceback."""
     from matcher.cache import CacheError
+    from matcher.firms.schema import SchemaViolation
     from matcher.geo import UnknownPlace
     from matcher.outputs.safe import OutputError
     from matcher.outputs.trips import TripError
@@ -82,7 +83,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from matcher.sources.base import SourceError
     from matcher.sources.manifest import ManifestError
 
-    return (SourceError, CacheError, UnknownPlace, PackError, TripError, OutputError, ManifestError)
+    return (SourceError, CacheError, UnknownPlace, PackError, TripError, SchemaViolation, OutputError, ManifestError)
 
 
 def main() -> None:

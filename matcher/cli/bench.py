@@ -80,4 +80,22 @@ def register(app: typer.Typer) -> None:
         """Speed: pairs scored per second, build time, growth on 10× / 100× synthetic universes."""
         _run("speed", data, workdir, out, multiples=multiples, real=real, k=k)
 
+    @bench_app.command("travel")
+    def travel(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None) -> None:
+        """Rail-corridor travel times against published timetables → travel_times.{csv,md}."""
+        from matcher.api import run_benchmark
+
+        run_benchmark("travel", data, workdir, out_dir=out)
+        typer.echo(f"wrote {out or 'benchmarks/results'}/travel_times.csv and travel_times.md")
+
+    @bench_app.command("registry")
+    def registry(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
+                 timing: Annotated[bool, typer.Option(help="also time a cold and a warm build in a fresh work directory")] = True) -> None:
+        """Registry stage: rows reconciled, county placement, industry accuracy and link precision on held-out labels, time, memory."""
+        res = _run("registry", data, workdir, out, timing=timing)
+        h = res["industry"]["holdout"]
+        typer.echo(f"county share {res['placement']['county_share']:.3f} (秦皇岛 {res['placement']['county_share_city']:.3f}); "
+                   f"industry holdout division {h['model']['division']:.3f} vs baseline {h['baseline']['division']:.3f}; "
+                   f"link precision (holdout, weighted) {res['links']['holdout']['precision_weighted']}")
+
     app.add_typer(bench_app, name="bench")

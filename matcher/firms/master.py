@@ -46,7 +46,7 @@ from matcher.firms.locate import (
     geocode_listed,
     user_geo,
 )
-from matcher.firms.schema import FIRM_COLUMNS, conform
+from matcher.firms.schema import FIRM_COLUMNS, conform, validate_firms
 from matcher.sources.base import (
     QUARANTINE_COLUMNS,
     LoadResult,
@@ -144,9 +144,9 @@ def _fits_current(
     out.loc[idx] = (scored["score"] >= threshold).to_numpy()
     return out
 
-
-def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Listed firms joined by stock code (before geocoding), the refused records, and counts."""
+def _join_listed_records(res: dict[str, LoadResult]) -> pd.DataFrame:
+    """Every list's record of each listed code side by side (prefixed ``sz_``, ``sh_``, ``g15_``, ``ck_``),
+    joined by stock code — an exact key, so no name matching is needed here."""
     uni = listed_universe(res)
     sb = res["tushare.stock_basic"].frame
     sc = res["tushare.stock_company"].frame
@@ -155,8 +155,6 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
     sh = res["exchanges.sse"].frame
     g15 = res["listed_geo_2015"].frame
     ck = res["chainkg.company"].frame
-    ci = res["chainkg.company_industry"].frame
-    ind = res["chainkg.industry"].frame
 
     df = uni.merge(
         sb[["stock_code", "short_name", "area", "industry_tushare", "list_date", "controller_type"]],
@@ -189,6 +187,14 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
         on="stock_code", how="left",
     )
 
+    return df
+
+
+def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Listed firms joined by stock code (before geocoding), the refused records, and counts."""
+    df = _join_listed_records(res)
+    ci = res["chainkg.company_industry"].frame
+    ind = res["chainkg.industry"].frame
     df["name"] = df["short_name"].fillna(df["sz_short_name"]).fillna(df["sh_short_name"])
     df["list_date"] = df["list_date"].fillna(df["sz_list_date"]).fillna(df["sh_list_date"])
     # legal name: SZSE 2025, else chain KG 2021 / 2015 list when it still fits the current short name
@@ -217,6 +223,30 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
         df[f"sw_l{lvl}_name"] = df[f"sw_l{lvl}_code"].map(sw_names)
     df["industry_source"] = pd.Series("chainkg", index=df.index, dtype="object").where(df["sw_l1_code"].notna(), None)
 
+    df["sources"] = _listed_sources(df)
+    df["firm_id"] = "S:" + df["stock_code"]
+    df["is_listed"] = True
+    df["is_unicorn"] = False
+    df["is_little_giant"] = False
+    refused = _refused_codes(res, set(df["stock_code"]))
+    counts = {
+        "listed_codes": len(df),
+        "listed_only_in_2025_lists": int((~df["in_lists"].str.contains("tushare")).sum()),
+        "legal_name_from": {
+            "szse": int(df["sz_legal_name"].notna().sum()),
+            "chainkg_2021": int((df["sz_legal_name"].isna() & ck_ok).sum()),
+            "geo2015": int((df["sz_legal_name"].isna() & ~ck_ok & g15_ok).sum()),
+        },
+        "stale_legal_names_refused": {
+            "chainkg_2021": int((df["ck_legal_name"].notna() & ~ck_ok).sum()),
+            "geo2015": int((df["g15_legal_name"].notna() & ~g15_ok).sum()),
+        },
+    }
+    return df, concat_quarantine(refused), counts
+
+
+def _listed_sources(df: pd.DataFrame) -> list[str]:
+    """Per listed firm, the loaders that contributed a fact about it (``;``-joined, sorted)."""
     srcs = []
     for row in df[["in_lists", "ts_city", "total_assets_yi", "g15_legal_name", "ck_legal_name", "sw_l1_code"]].itertuples(index=False):
         s = set(str(row.in_lists).split(";"))
@@ -232,14 +262,11 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
         if _nonnull(row.sw_l1_code):
             s.add("chainkg.company_industry")
         srcs.append(";".join(sorted(s)))
-    df["sources"] = srcs
-    df["firm_id"] = "S:" + df["stock_code"]
-    df["is_listed"] = True
-    df["is_unicorn"] = False
-    df["is_little_giant"] = False
+    return srcs
 
-    # refused: records of code-keyed lists whose code is not in the listed universe
-    codes = set(df["stock_code"])
+
+def _refused_codes(res: dict[str, LoadResult], codes: set[str]) -> list[pd.DataFrame]:
+    """Quarantine rows for records of code-keyed lists whose code is not in the listed universe."""
     refused = []
     for name, reason in (
         ("tushare.stock_company", "code not listed on 2024-05-13 nor on the 2025 exchange lists (delisted or superseded)"),
@@ -254,20 +281,7 @@ def assemble_listed(res: dict[str, LoadResult]) -> tuple[pd.DataFrame, pd.DataFr
         q = quarantine_rows(MASTER_SOURCE, file, bad, reason, column="stock_code")
         q["source"] = f"{MASTER_SOURCE}:{name}"
         refused.append(q)
-    counts = {
-        "listed_codes": len(df),
-        "listed_only_in_2025_lists": int((~df["in_lists"].str.contains("tushare")).sum()),
-        "legal_name_from": {
-            "szse": int(df["sz_legal_name"].notna().sum()),
-            "chainkg_2021": int((df["sz_legal_name"].isna() & ck_ok).sum()),
-            "geo2015": int((df["sz_legal_name"].isna() & ~ck_ok & g15_ok).sum()),
-        },
-        "stale_legal_names_refused": {
-            "chainkg_2021": int((df["ck_legal_name"].notna() & ~ck_ok).sum()),
-            "geo2015": int((df["g15_legal_name"].notna() & ~g15_ok).sum()),
-        },
-    }
-    return df, concat_quarantine(refused), counts
+    return refused
 
 
 # ----------------------------------------------------------------------------------------------
@@ -354,36 +368,53 @@ def listed_name_records(listed: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@dataclass
+class NameIndex:
+    """The firm master's names prepared once for entity resolution (a search box asks many times)."""
+
+    firms: pd.DataFrame
+    records: pd.DataFrame  # prepared resolver records: current, former and short names
+    firm_of: dict[str, str]
+
+    def match(self, queries: list[str], *, threshold: float | None = None, candidates: int = 3) -> pd.DataFrame:
+        """Names typed by a person (a lead, a search box) → firms of the master: one row per query and
+        candidate (best first, at most ``candidates``) with query, rank, firm_id, name, legal_name, score,
+        linked (score ≥ ``threshold``, default :data:`NAME_THRESHOLD`). A query with no candidate gets
+        one row with a null firm_id."""
+        threshold = NAME_THRESHOLD if threshold is None else threshold
+        left = resolve.prepare(pd.DataFrame({"rec_id": [f"q{i}" for i in range(len(queries))], "legal_name": queries,
+                                             "short_name": queries}))
+        scored = resolve.score_pairs(resolve.candidate_pairs(left, self.records), left, self.records)
+        scored["firm_id"] = scored["right_id"].map(self.firm_of)
+        scored = (scored.sort_values(["left_id", "score", "firm_id"], ascending=[True, False, True], kind="stable")
+                  .drop_duplicates(["left_id", "firm_id"]))
+        scored["rank"] = scored.groupby("left_id").cumcount() + 1
+        scored = scored[scored["rank"] <= candidates]
+        info = self.firms.drop_duplicates("firm_id").set_index("firm_id")
+        rows = []
+        for i, q in enumerate(queries):
+            hits = scored[scored["left_id"] == f"q{i}"]
+            if hits.empty:
+                rows.append({"query": q, "rank": 1, "firm_id": None, "name": None, "legal_name": None, "score": 0.0,
+                             "linked": False})
+            for h in hits.itertuples(index=False):
+                rows.append({"query": q, "rank": int(h.rank), "firm_id": h.firm_id, "name": info.at[h.firm_id, "name"],
+                             "legal_name": info.at[h.firm_id, "legal_name"], "score": round(float(h.score), 4),
+                             "linked": bool(h.score >= threshold)})
+        return pd.DataFrame(rows, columns=["query", "rank", "firm_id", "name", "legal_name", "score", "linked"])
+
+
+def name_index(firms: pd.DataFrame) -> NameIndex:
+    """:class:`NameIndex` of the firm master (legal, former and short names)."""
+    right = listed_name_records(firms)
+    return NameIndex(firms, resolve.prepare(right.drop(columns="firm_id")),
+                     dict(zip(right["rec_id"], right["firm_id"], strict=True)))
+
+
 def match_names(queries: list[str], firms: pd.DataFrame, *, threshold: float | None = None, candidates: int = 3
                 ) -> pd.DataFrame:
-    """Names typed by a person (a lead, a search box) → firms of the master, by the project's entity
-    resolution (blocking, then rapidfuzz scores of legal, former and short names): one row per query
-    and candidate (best first, at most ``candidates``) with query, rank, firm_id, name, legal_name,
-    score, linked (score ≥ ``threshold``, default :data:`NAME_THRESHOLD`). A query with no candidate
-    gets one row with a null firm_id."""
-    threshold = NAME_THRESHOLD if threshold is None else threshold
-    left = pd.DataFrame({"rec_id": [f"q{i}" for i in range(len(queries))], "legal_name": queries, "short_name": queries})
-    right = listed_name_records(firms)
-    firm_of = dict(zip(right["rec_id"], right["firm_id"], strict=True))
-    lp, rp = resolve.prepare(left), resolve.prepare(right.drop(columns="firm_id"))
-    scored = resolve.score_pairs(resolve.candidate_pairs(lp, rp), lp, rp)
-    scored["firm_id"] = scored["right_id"].map(firm_of)
-    scored = (scored.sort_values(["left_id", "score", "firm_id"], ascending=[True, False, True], kind="stable")
-              .drop_duplicates(["left_id", "firm_id"]))
-    scored["rank"] = scored.groupby("left_id").cumcount() + 1
-    scored = scored[scored["rank"] <= candidates]
-    info = firms.drop_duplicates("firm_id").set_index("firm_id")
-    rows = []
-    for i, q in enumerate(queries):
-        hits = scored[scored["left_id"] == f"q{i}"]
-        if hits.empty:
-            rows.append({"query": q, "rank": 1, "firm_id": None, "name": None, "legal_name": None, "score": 0.0,
-                         "linked": False})
-        for h in hits.itertuples(index=False):
-            rows.append({"query": q, "rank": int(h.rank), "firm_id": h.firm_id, "name": info.at[h.firm_id, "name"],
-                         "legal_name": info.at[h.firm_id, "legal_name"], "score": round(float(h.score), 4),
-                         "linked": bool(h.score >= threshold)})
-    return pd.DataFrame(rows, columns=["query", "rank", "firm_id", "name", "legal_name", "score", "linked"])
+    """:meth:`NameIndex.match` on a fresh index of ``firms``."""
+    return name_index(firms).match(queries, threshold=threshold, candidates=candidates)
 
 
 def link_fortune_years(fortune: pd.DataFrame, listed: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:
@@ -672,7 +703,7 @@ def build_firm_master(data_dir: Path, user_files: Iterable[tuple[str, Path]] = (
     firms = pd.concat([f for f in frames if len(f)], ignore_index=True)
     firms = _merge_duplicate_ids(firms)
     firms["sources"] = firms["sources"].map(lambda s: ";".join(sorted(set(str(s).split(";")))) if _nonnull(s) else None)
-    firms = conform(firms).sort_values("firm_id", kind="mergesort").reset_index(drop=True)
+    firms = validate_firms(conform(firms).sort_values("firm_id", kind="mergesort").reset_index(drop=True))
 
     quarantine = concat_quarantine([r.quarantine for r in res.values()] + [refused] + user_q)
     quarantine = quarantine.astype({"row": "int64"}) if len(quarantine) else empty_quarantine()
@@ -739,5 +770,6 @@ def summarise(firms: pd.DataFrame, quarantine: pd.DataFrame) -> dict[str, Any]:
 
 
 __all__ = [
-    "FIRM_COLUMNS", "FirmMaster", "MASTER_FOLDERS", "build_firm_master", "link_fortune", "match_names", "summarise",
+    "FIRM_COLUMNS", "FirmMaster", "MASTER_FOLDERS", "NameIndex", "build_firm_master", "link_fortune", "match_names",
+    "name_index", "summarise",
 ]

@@ -1,12 +1,16 @@
 """The firm master's fixed schema (``WORKDIR/firms.parquet``): one row per real firm.
 
-Later stages (chain, regions, model, outputs) read only these columns. Codes are strings
-(``stock_code`` 6 digits, adcodes 6 digits), missing values are nulls, never empty strings.
+Later stages (chain, regions, model, outputs) read only these columns, and may rely on every one of
+them being there: :func:`validate_firms` checks the frame once at the stage boundary (when the
+master is built and when it is read back from the cache), so no later function asks "is this column
+there?". Codes are strings (``stock_code`` 6 digits, adcodes 6 digits), missing values are nulls,
+never empty strings.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+import pandera.pandas as pa
 
 #: column -> pandas dtype of the firm master
 FIRM_COLUMNS: dict[str, str] = {
@@ -57,6 +61,42 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with exactly the master's columns and dtypes (missing columns become null)."""
     out = pd.DataFrame(index=frame.index)
     for col, dtype in FIRM_COLUMNS.items():
-        out[col] = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index)
-        out[col] = out[col].astype(dtype)  # type: ignore[call-overload]
+        if col in frame.columns:
+            out[col] = frame[col].astype(dtype)  # type: ignore[call-overload]
+        else:  # a null of the column's own kind
+            null = float("nan") if dtype == "float64" else (pd.NaT if dtype.startswith("datetime") else pd.NA)
+            out[col] = pd.Series(null, index=frame.index, dtype=dtype)  # type: ignore[call-overload]
     return out.reset_index(drop=True)
+
+
+_CODE6 = pa.Check.str_matches(r"^\d{6}$")
+
+
+def _column(name: str, dtype: str) -> pa.Column:
+    checks = []
+    if name in ("stock_code", "province_code", "city_code", "county_code", "sw_l1_code", "sw_l2_code", "sw_l3_code"):
+        checks.append(_CODE6)
+    if name == "geo_level":
+        checks.append(pa.Check.isin(["county", "city", "province", "none"]))
+    if name == "lon":
+        checks.append(pa.Check.in_range(73, 136))
+    if name == "lat":
+        checks.append(pa.Check.in_range(3, 54))
+    return pa.Column(dtype, checks=checks, nullable=name not in ("firm_id", "geo_level"), unique=name == "firm_id")
+
+
+#: the schema as pandera checks it: exactly these columns, in this order, with these dtypes and values
+FIRM_SCHEMA = pa.DataFrameSchema({c: _column(c, t) for c, t in FIRM_COLUMNS.items()}, strict=True, ordered=True)
+
+
+class SchemaViolation(ValueError):
+    """A frame at a stage boundary does not have the schema the next stage relies on."""
+
+
+def validate_firms(frame: pd.DataFrame, where: str = "firm master") -> pd.DataFrame:
+    """The frame, when it has exactly :data:`FIRM_COLUMNS` with valid values; else :class:`SchemaViolation`
+    naming the column and the failing values (a bug or a corrupted cache, never something to guess around)."""
+    try:
+        return FIRM_SCHEMA.validate(frame, lazy=False)
+    except pa.errors.SchemaError as exc:
+        raise SchemaViolation(f"{where}: {exc}") from None

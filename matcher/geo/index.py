@@ -135,43 +135,49 @@ def _strip_place_prefix(name: str, prefixes: list[str]) -> str:
     return name
 
 
-@lru_cache(maxsize=4)
-def _index(data_dir: str) -> _Index:
-    d = Path(data_dir)
-    units = _load_divisions_cached(data_dir)
-    by_code = {r["county_code"]: r for r in units.to_dict(orient="records")}
-    province_alias: dict[str, str] = {}
-    province_names: dict[str, list[str]] = defaultdict(list)
-    city_alias: dict[str, list[str]] = defaultdict(list)
-    city_names: dict[str, list[str]] = defaultdict(list)
+@dataclass
+class _Names:
+    """Province and prefecture names, and every county-level unit by code (the index's raw material)."""
+
+    by_code: dict[str, dict]
+    province_alias: dict[str, str] = field(default_factory=dict)
+    province_names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    city_alias: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    city_names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    unit_names_by_city: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def _place_names(units: pd.DataFrame) -> _Names:
+    nm = _Names({r["county_code"]: r for r in units.to_dict(orient="records")})
     for r in units.drop_duplicates("province_code").to_dict(orient="records"):
         for n in (r["province"], r["province_short"]):
             if n and len(n) >= 2:
-                province_alias.setdefault(n, r["province_code"])
-                province_names[r["province_code"]].append(n)
+                nm.province_alias.setdefault(n, r["province_code"])
+                nm.province_names[r["province_code"]].append(n)
     for r in units.drop_duplicates("city_code").to_dict(orient="records"):
         if r["city"] in ("省直辖行政区划", "自治区直辖县级行政区划"):
             continue
         for n in (r["city"], r["city_short"]):
-            if n and len(n) >= 2 and r["city_code"] not in city_alias[n]:
-                city_alias[n].append(r["city_code"])
-                city_names[r["city_code"]].append(n)
-    aliases: dict[str, list[_Alias]] = defaultdict(list)
-    full_count: dict[str, list[str]] = defaultdict(list)
-    for r in by_code.values():
-        full_count[r["county"]].append(r["county_code"])
-    unit_names_by_city: dict[str, set[str]] = defaultdict(set)
-    for r in by_code.values():
-        unit_names_by_city[r["city_code"]].add(r["county"])
-    for code, r in by_code.items():
+            if n and len(n) >= 2 and r["city_code"] not in nm.city_alias[n]:
+                nm.city_alias[n].append(r["city_code"])
+                nm.city_names[r["city_code"]].append(n)
+    for r in nm.by_code.values():
+        nm.unit_names_by_city[r["city_code"]].add(r["county"])
+    return nm
+
+
+def _unit_aliases(nm: _Names, aliases: dict[str, list[_Alias]]) -> None:
+    """Each county-level unit's written forms: full and short names, a district's former ``X新区`` name,
+    and a zone's usual forms (with and without the city, the type word alone)."""
+    for code, r in nm.by_code.items():
         city = r["city_code"]
         lst = aliases[city]
         full, short = r["county"], r["county_short"] or ""
         if r["is_city_direct"] or code in SAR:
             continue  # the city itself is the unit: handled when the city is known
         if r["is_zone"] or "开发区" in full or "高新" in full:
-            prefixes = _zone_prefixes(r, city_names.get(city, []))
-            forms = _zone_forms(full, prefixes, city_names.get(city, []))
+            prefixes = _zone_prefixes(r, nm.city_names.get(city, []))
+            forms = _zone_forms(full, prefixes, nm.city_names.get(city, []))
             if short:
                 forms.add(short)
             for f in forms:
@@ -185,32 +191,35 @@ def _index(data_dir: str) -> _Index:
         else:
             lst.append(_Alias(full, code, False, "county"))
             # a short name equal to a city/province name (南昌县 → 南昌) would fire on "南昌市" itself
-            if short and len(short) >= 2 and short != full and short not in city_alias and short not in province_alias:
+            if short and len(short) >= 2 and short != full and short not in nm.city_alias and short not in nm.province_alias:
                 lst.append(_Alias(short, code, True, "short"))
             m = re.match(r"^(.+)区$", full)
-            if m and len(m.group(1)) >= 2 and f"{m.group(1)}新区" not in unit_names_by_city[city]:
+            if m and len(m.group(1)) >= 2 and f"{m.group(1)}新区" not in nm.unit_names_by_city[city]:
                 lst.append(_Alias(f"{m.group(1)}新区", code, False, "oldname"))  # 光明新区 → 光明区
-    # renamed units (old county name → the new unit in the new city)
-    changes = load_changes(d).frame
-    name_to_code = {(r["city"], r["county"]): c for c, r in by_code.items()}
+
+
+def _renamed_aliases(nm: _Names, changes: pd.DataFrame, aliases: dict[str, list[_Alias]]) -> None:
+    """Renamed units: the old county name → the new unit in the new city."""
+    name_to_code = {(r["city"], r["county"]): c for c, r in nm.by_code.items()}
     for r in changes[changes["level"] == "county"].to_dict(orient="records"):
         new = name_to_code.get((r["new_city"], r["new_county"]))
-        if new and r["old_county"] and r["old_county"] not in unit_names_by_city[by_code[new]["city_code"]]:
-            aliases[by_code[new]["city_code"]].append(_Alias(r["old_county"], new, False, "oldname"))
-    # towns/streets unique within their city
-    towns = load_towns(d).frame.astype(object)
-    towns = towns[towns["county_code"].isin(set(by_code))]
-    towns = towns.assign(city_code=towns["county_code"].map({c: u["city_code"] for c, u in by_code.items()}))
+        if new and r["old_county"] and r["old_county"] not in nm.unit_names_by_city[nm.by_code[new]["city_code"]]:
+            aliases[nm.by_code[new]["city_code"]].append(_Alias(r["old_county"], new, False, "oldname"))
+
+
+def _town_table(nm: _Names, towns: pd.DataFrame) -> pd.DataFrame:
+    """Towns/streets with their city, plus the forms they are also written in: a 镇 that became a 街道 (or
+    back) keeps its name (贾家镇 ↔ 贾家街道); a town-level zone named with its city in front (天津空港经济区
+    under 东丽区) is written without it too (天津自贸试验区(空港经济区))."""
+    towns = towns[towns["county_code"].isin(set(nm.by_code))]
+    towns = towns.assign(city_code=towns["county_code"].map({c: u["city_code"] for c, u in nm.by_code.items()}))
     short = towns["town"].str.replace(_TOWN_SUFFIX.pattern, "", regex=True)
     has_suffix = short != towns["town"]
-    # a 镇 that became a 街道 (or back) keeps its name: 贾家镇 ↔ 贾家街道
     swapped = pd.concat([towns[has_suffix].assign(town=short[has_suffix] + sfx) for sfx in ("镇", "街道", "乡")])
     towns = pd.concat([towns, swapped[~swapped["town"].isin(towns["town"])]], ignore_index=True)
-    # a town-level zone named with its city in front (天津空港经济区 under 东丽区) is written without it too
-    # (天津自贸试验区(空港经济区)): the name minus the city's full or short name
     stripped = []
     for r in towns[["city_code", "town"]].drop_duplicates().to_dict(orient="records"):
-        for n in sorted(city_names.get(r["city_code"], []), key=len, reverse=True):
+        for n in sorted(nm.city_names.get(r["city_code"], []), key=len, reverse=True):
             rest = r["town"].removeprefix(n).removeprefix("市")
             if rest != r["town"] and len(rest) >= 4 and not _GENERIC_WORDS.match(rest):
                 stripped.append((r["city_code"], r["town"], rest))
@@ -219,6 +228,11 @@ def _index(data_dir: str) -> _Index:
         extra = towns.merge(pd.DataFrame(stripped, columns=["city_code", "town", "rest"]), on=["city_code", "town"])
         extra = extra.assign(town=extra["rest"]).drop(columns="rest")
         towns = pd.concat([towns, extra[~extra["town"].isin(towns["town"])]], ignore_index=True)
+    return towns
+
+
+def _town_aliases(nm: _Names, towns: pd.DataFrame, aliases: dict[str, list[_Alias]]) -> None:
+    """Towns/streets whose name (full, or without 镇/街道 …) is unique within their city."""
     for kind, col in (("town", "town"), ("townshort", "short")):
         t = towns.assign(short=towns["town"].str.replace(_TOWN_SUFFIX.pattern, "", regex=True))
         t = t[t[col].str.len() >= (3 if kind == "town" else 2)]
@@ -226,7 +240,7 @@ def _index(data_dir: str) -> _Index:
         uniq = t.groupby(["city_code", col])["county_code"].transform("nunique") == 1
         sel = t.loc[uniq, ["city_code", col, "county_code"]].astype(object)
         for city, name, code in zip(sel["city_code"].tolist(), sel[col].tolist(), sel["county_code"].tolist(), strict=True):
-            if name in unit_names_by_city[city] or name in city_alias:
+            if name in nm.unit_names_by_city[city] or name in nm.city_alias:
                 continue
             if _GENERIC_WORDS.match(name):
                 # a "town" called 开发区 says nothing; the city's one bonded zone does, right after the city name
@@ -235,43 +249,67 @@ def _index(data_dir: str) -> _Index:
                     aliases[city].append(_Alias(name, code, True, kind))
                 continue
             aliases[city].append(_Alias(name, code, kind == "townshort", kind))
-    # zones listed at town level (北京经济技术开发区 under 大兴区): their usual forms, if the name is more than
-    # generic words (a "town" called 市经济技术开发区 or 开发区 is not told apart from other zones)
+
+
+def _town_zone_aliases(nm: _Names, towns: pd.DataFrame, aliases: dict[str, list[_Alias]]) -> None:
+    """Zones listed at town level (北京经济技术开发区 under 大兴区): their usual forms, if the name is more
+    than generic words (a "town" called 市经济技术开发区 or 开发区 is not told apart from other zones)."""
     zt = towns.drop_duplicates(["county_code", "town"])
     zt = zt[zt["town"].str.contains("开发区|高新|园区")]
     for city, name, code in zip(zt["city_code"].tolist(), zt["town"].tolist(), zt["county_code"].tolist(), strict=True):
-        r = by_code[code]
-        prefixes = _zone_prefixes(r, city_names.get(city, []))
+        r = nm.by_code[code]
+        prefixes = _zone_prefixes(r, nm.city_names.get(city, []))
         core = _strip_place_prefix(name, prefixes)
         stem = next((core[: -len(k)] for k in _ZONE_GENERIC_SUFFIXES if core.endswith(k)), None)
-        named = any(name.startswith(n) or name[2:].startswith(n) for n in city_names.get(city, []))
+        named = any(name.startswith(n) or name[2:].startswith(n) for n in nm.city_names.get(city, []))
         if stem is None or (not stem and not named):
             continue  # not a zone name, or only generic words without the city's name
-        for f in _zone_forms(name, prefixes, city_names.get(city, [])):
-            if len(f) >= 3 and f not in unit_names_by_city[city]:
+        for f in _zone_forms(name, prefixes, nm.city_names.get(city, [])):
+            if len(f) >= 3 and f not in nm.unit_names_by_city[city]:
                 aliases[city].append(_Alias(f, code, bool(_GENERIC_WORDS.match(f)), "townzone"))
-    # one alias, one unit: where a spelling points to several units of a city, the best kind wins if it
-    # is unique (a county-level zone over a town-level one); otherwise the alias is dropped (开发区 with two zones)
-    rank = {"county": 0, "zone": 1, "zonegeneric": 2, "oldname": 2, "short": 3, "town": 4, "townzone": 4,
-            "townshort": 5}
-    for city, lst in aliases.items():
-        by_text: dict[str, list[_Alias]] = defaultdict(list)
-        for a in lst:
-            by_text[a.text].append(a)
-        kept = []
-        for group in by_text.values():
-            top = min(rank[a.kind] for a in group)
-            best_group = [a for a in group if rank[a.kind] == top]
-            if len({a.code for a in best_group}) != 1:
-                continue
-            kept.append(min(best_group, key=lambda a: a.needs_context))
-        aliases[city] = sorted(kept, key=lambda a: (-len(a.text), a.text))
+
+
+#: where one spelling points to several units of a city, the best kind wins if it is unique
+_KIND_RANK = {"county": 0, "zone": 1, "zonegeneric": 2, "oldname": 2, "short": 3, "town": 4, "townzone": 4, "townshort": 5}
+
+
+def _one_unit_per_alias(lst: list[_Alias]) -> list[_Alias]:
+    """One alias, one unit: the best kind wins when it names one unit (a county-level zone over a
+    town-level one); otherwise the alias is dropped (开发区 in a city with two zones). Longest first."""
+    by_text: dict[str, list[_Alias]] = defaultdict(list)
+    for a in lst:
+        by_text[a.text].append(a)
+    kept = []
+    for group in by_text.values():
+        top = min(_KIND_RANK[a.kind] for a in group)
+        best_group = [a for a in group if _KIND_RANK[a.kind] == top]
+        if len({a.code for a in best_group}) != 1:
+            continue
+        kept.append(min(best_group, key=lambda a: a.needs_context))
+    return sorted(kept, key=lambda a: (-len(a.text), a.text))
+
+
+@lru_cache(maxsize=4)
+def _index(data_dir: str) -> _Index:
+    d = Path(data_dir)
+    units = _load_divisions_cached(data_dir)
+    nm = _place_names(units)
+    aliases: dict[str, list[_Alias]] = defaultdict(list)
+    _unit_aliases(nm, aliases)
+    _renamed_aliases(nm, load_changes(d).frame, aliases)
+    towns = _town_table(nm, load_towns(d).frame.astype(object))
+    _town_aliases(nm, towns, aliases)
+    _town_zone_aliases(nm, towns, aliases)
+    aliases = {city: _one_unit_per_alias(lst) for city, lst in aliases.items()}
+    full_count: dict[str, list[str]] = defaultdict(list)
+    for r in nm.by_code.values():
+        full_count[r["county"]].append(r["county_code"])
     national = {n: codes[0] for n, codes in full_count.items() if len(codes) == 1 and len(n) >= 3}
     province_cities: dict[str, list[str]] = defaultdict(list)
-    for c in sorted({u["city_code"] for u in by_code.values()}):
+    for c in sorted({u["city_code"] for u in nm.by_code.values()}):
         province_cities[c[:2] + "0000"].append(c)
-    return _Index(units, by_code, province_alias, dict(city_alias), dict(city_names), dict(province_names),
-                  dict(aliases), national, dict(province_cities))
+    return _Index(units, nm.by_code, nm.province_alias, dict(nm.city_alias), dict(nm.city_names),
+                  dict(nm.province_names), aliases, national, dict(province_cities))
 
 
 # ---------------------------------------------------------------------------------------------

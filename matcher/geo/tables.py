@@ -300,6 +300,18 @@ def _cpca_points() -> dict[str, tuple[float, float]]:
 
 
 
+def prefecture_cpca_points() -> dict[str, tuple[float, float]]:
+    """Prefecture-city points from the cpca package's own table, code → (lon, lat); a municipality under its
+    province code (110000), as every stage writes it."""
+    out: dict[str, tuple[float, float]] = {}
+    for code, pt in _cpca_points().items():
+        if code[:2] in ("11", "12", "31", "50") and code[2:] in ("0000", "0100"):
+            out.setdefault(code[:2] + "0000", pt)
+        elif code[4:] == "00" and code[2:4] != "00":
+            out[code] = pt
+    return out
+
+
 def county_points(data_dir: str | Path) -> pd.DataFrame:
     """Mainland county-level units that have a point: county_code, county_name, city_code, city_name,
     province_code, province_name, lon, lat (from :func:`load_divisions`)."""

@@ -102,20 +102,11 @@ def load_entry_firms(data_dir: Path, taxonomy: str = "tushare") -> pd.DataFrame:
 
 
 def _shenwan_codes(data_dir: Path) -> pd.DataFrame:
-    """ts_code → Shenwan-2021 level-3 code, from the chainkg loader (owned by the chain stage)."""
-    try:
-        from matcher.sources import chainkg
-    except ImportError as exc:  # the loader has not landed yet
-        raise LookupError("Shenwan variant needs matcher.sources.chainkg (chainkg.company_industry)") from exc
-    loader = getattr(chainkg, "LOADERS", {}).get("chainkg.company_industry")
-    if loader is None:
-        raise LookupError("matcher.sources.chainkg has no 'chainkg.company_industry' loader")
-    frame = loader(data_dir).frame
-    code_col = next((c for c in ("ts_code", "company_code") if c in frame.columns), None)
-    ind_col = next((c for c in ("industry_code", "sw_code", "sw3_code") if c in frame.columns), None)
-    if code_col is None or ind_col is None:
-        raise LookupError(f"chainkg.company_industry columns not understood: {list(frame.columns)}")
-    out = pd.DataFrame({"ts_code": frame[code_col].astype("string"), "sw_code": frame[ind_col].astype("string")})
+    """ts_code → Shenwan-2021 level-3 code, from the chain KG's company → industry table."""
+    from matcher.sources.chainkg import load_company_industry
+
+    frame = load_company_industry(data_dir).frame
+    out = pd.DataFrame({"ts_code": frame["ts_code"].astype("string"), "sw_code": frame["sw_code"].astype("string")})
     return out.dropna().drop_duplicates("ts_code")
 
 

@@ -394,9 +394,7 @@ def expand_chain_targets(curated: pd.DataFrame, templates: pd.DataFrame | None) 
 def prepare_firms(firms: pd.DataFrame) -> pd.DataFrame:
     """Firm-master rows with an ``industry`` column at Shenwan level 2 (from level 3, else level 2)."""
     out = firms.copy()
-    l3 = out["sw_l3_code"] if "sw_l3_code" in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
-    l2 = out["sw_l2_code"] if "sw_l2_code" in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
-    out["industry"] = to_level(l3.astype("string").fillna(l2.astype("string")), 2)
+    out["industry"] = to_level(out["sw_l3_code"].astype("string").fillna(out["sw_l2_code"].astype("string")), 2)
     return out
 
 
@@ -418,8 +416,8 @@ def match_tables(
     """Unit tables for ``units`` with the national picture (every county) as reference."""
     ref = pd.concat([national[~national["county_code"].isin(units["county_code"])], units[national.columns.intersection(units.columns)]], ignore_index=True)
     ref = ref.sort_values("county_code", kind="stable").reset_index(drop=True)
-    presence = firms[firms["county_code"].notna()] if "county_code" in firms.columns else firms.iloc[0:0]
-    if as_of is None and "list_date" in firms.columns and firms["list_date"].notna().any():
+    presence = firms[firms["county_code"].notna()]
+    if as_of is None and firms["list_date"].notna().any():
         as_of = pd.Timestamp(firms["list_date"].max())
     industries = sorted({c for c in _str_array(firms["industry"]) if c is not None})
     return build_unit_tables(
@@ -533,7 +531,7 @@ def _long_frame(eligible: pd.DataFrame, tables: UnitTables, grid: Mapping[str, n
     ui = np.tile(np.arange(m), n)
     out = pd.DataFrame({
         "firm_id": pd.array(_str_array(eligible["firm_id"])[fi], dtype="string"),
-        "name": pd.array(_str_array(eligible["name"])[fi] if "name" in eligible.columns else [None] * len(fi), dtype="string"),
+        "name": pd.array(_str_array(eligible["name"])[fi], dtype="string"),
         "county_code": pd.array(tables.unit_codes[ui], dtype="string"),
         "county_name": pd.array(tables.unit_names[ui], dtype="string"),
         "score": scores.ravel(),
@@ -555,7 +553,7 @@ def _long_frame(eligible: pd.DataFrame, tables: UnitTables, grid: Mapping[str, n
 def _local_firms(fr: pd.DataFrame, unit_codes: np.ndarray) -> dict[tuple[str, str], list[str]]:
     """(county, industry) → local firm names, biggest first (employees), at most 3."""
     loc = fr[fr["county_code"].isin(list(unit_codes)) & fr["industry"].notna()].copy()
-    loc["_emp"] = pd.to_numeric(loc["employees"], errors="coerce").fillna(0) if "employees" in loc.columns else 0
+    loc["_emp"] = pd.to_numeric(loc["employees"], errors="coerce").fillna(0)
     loc = loc.sort_values(["_emp", "firm_id"], ascending=[False, True], kind="stable")
     out: dict[tuple[str, str], list[str]] = {}
     for (c, i), g in loc.groupby(["county_code", "industry"], sort=True):
@@ -663,7 +661,7 @@ def match_reasons(
         return sorted({ch for c, p, ch in target_rows if c == county and (q.startswith(p) or p.startswith(q))})
 
     standing = standing_text(eligible)
-    home = dict(zip(_str_array(eligible["firm_id"]), _str_array(eligible["city"]) if "city" in eligible.columns else [None] * len(eligible), strict=True))
+    home = dict(zip(_str_array(eligible["firm_id"]), _str_array(eligible["city"]), strict=True))
     chain_cache: dict[tuple[str | None, str], str] = {}
     texts: list[str] = []
     cols = [_str_array(out[c]) for c in ("firm_id", "industry", "county_code", "county_name", "chain")]

@@ -332,20 +332,8 @@ def build_unit_tables(
     """
     ref = units if reference_units is None else reference_units
     ref_codes = _str_array(ref[unit_col])
-    pres = presence.copy()
-    if as_of is not None and date_col in pres.columns:
-        cutoff = pd.Timestamp(as_of)
-        dates = pd.to_datetime(pres[date_col], errors="coerce")
-        pres = pres[dates.isna() | (dates <= cutoff)]
-    inds_given: Codes | None = industries
-    if inds_given is None:  # incumbents' industries and every industry the chain links (a firm may be the first)
-        found = {c for c in _str_array(pres[industry_col]) if c is not None}
-        if edges is not None and len(edges):
-            for col in ("from_sw", "to_sw"):
-                ecodes = to_level(edges[col], edge_level) if edge_level is not None else edges[col]
-                found |= {c for c in _str_array(ecodes) if c is not None}
-        inds_given = sorted(found)
-    inds = np.array(list(inds_given), dtype=object)
+    pres = _known_by(presence, as_of, date_col)
+    inds = _industry_axis(pres, industry_col, industries, edges, edge_level)
     count_ref = presence_matrix(pres, ref_codes, inds, unit_col=unit_col, industry_col=industry_col)
 
     # provincial presence: every presence row with a province (also firms not placed at unit level)
@@ -353,13 +341,7 @@ def build_unit_tables(
     prov_codes = sorted({p for p in _str_array(pres["province_code"]) if p is not None} | {p for p in ref_prov if p})
     prov_count = presence_matrix(pres, prov_codes, inds, unit_col="province_code", industry_col=industry_col)
     ppos = {p: k for k, p in enumerate(prov_codes)}
-
-    recent = np.zeros_like(count_ref)
-    if as_of is not None and date_col in pres.columns and recent_years > 0:
-        cutoff = pd.Timestamp(as_of)
-        dates = pd.to_datetime(pres[date_col], errors="coerce")
-        start = cutoff - pd.Timedelta(days=365.25 * recent_years)
-        recent = presence_matrix(pres[(dates > start) & (dates <= cutoff)], ref_codes, inds, unit_col=unit_col, industry_col=industry_col)
+    recent = _recent_counts(pres, ref_codes, inds, unit_col, industry_col, as_of, date_col, recent_years)
 
     # the candidate units inside the reference
     rpos = {u: j for j, u in enumerate(ref_codes)}
@@ -399,33 +381,8 @@ def build_unit_tables(
         "is_excluded": pad(curated_matrix(curated, codes, inds, "exclude")),
         "_count": pad(count_ref[:, sel]),
     }
-    chains, chain_m, anchor_m = chain_matrices(curated, codes)
-    city_units = _str_array(units["city_code"])
-    regions = np.array([region_of(p) for p in prov_units], dtype=object)
-    vocab = {
-        "province": {p: k for k, p in enumerate(sorted({p for p in prov_units if p}))},
-        "city": {c: k for k, c in enumerate(sorted({c for c in city_units if c}))},
-        "region": {r: k for k, r in enumerate(sorted({r for r in regions if r}))},
-    }
-    name_col = "name" if "name" in units.columns else ("county_name" if "county_name" in units.columns else unit_col)
-    return UnitTables(
-        unit_codes=codes,
-        unit_names=_str_array(units[name_col]),
-        lon=pd.to_numeric(units["lon"], errors="coerce").to_numpy(dtype=np.float64),
-        lat=pd.to_numeric(units["lat"], errors="coerce").to_numpy(dtype=np.float64),
-        province=prov_units,
-        city=city_units,
-        industries=inds,
-        unit_size=np.log1p(count_ref.sum(axis=0)[sel]).astype(np.float32),
-        matrices=mats,
-        province_id=np.array([vocab["province"].get(p, -2) for p in prov_units], dtype=np.int64),
-        city_id=np.array([vocab["city"].get(c, -2) for c in city_units], dtype=np.int64),
-        region_id=np.array([vocab["region"].get(r, -2) for r in regions], dtype=np.int64),
-        vocab=vocab,
-        chains=chains,
-        chain_target=chain_m.astype(np.float32),
-        chain_anchor=np.log1p(anchor_m).astype(np.float32),
-    )
+    return _assemble_tables(units, unit_col, codes, prov_units, inds, mats,
+                            np.log1p(count_ref.sum(axis=0)[sel]).astype(np.float32), curated)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -664,3 +621,69 @@ def top_k_pairs(
 def feature_frame_from_grid(grid: Mapping[str, np.ndarray], fi: np.ndarray, ui: np.ndarray) -> pd.DataFrame:
     """Pick (firm, unit) cells out of a grid into a frame of features."""
     return pd.DataFrame({k: np.asarray(v)[fi, ui].astype(np.float64) for k, v in grid.items()})
+
+
+def _known_by(presence: pd.DataFrame, as_of: pd.Timestamp | str | None, date_col: str) -> pd.DataFrame:
+    """The incumbents known at ``as_of`` (rows without a date count as known)."""
+    pres = presence.copy()
+    if as_of is not None and date_col in pres.columns:
+        dates = pd.to_datetime(pres[date_col], errors="coerce")
+        pres = pres[dates.isna() | (dates <= pd.Timestamp(as_of))]
+    return pres
+
+
+def _industry_axis(pres: pd.DataFrame, industry_col: str, industries: Codes | None, edges: pd.DataFrame | None,
+                   edge_level: int | None) -> np.ndarray:
+    """The industries of the tables: those given, else the incumbents' and every industry the chain links
+    (a firm may be the first of its industry)."""
+    if industries is None:
+        found = {c for c in _str_array(pres[industry_col]) if c is not None}
+        if edges is not None and len(edges):
+            for col in ("from_sw", "to_sw"):
+                ecodes = to_level(edges[col], edge_level) if edge_level is not None else edges[col]
+                found |= {c for c in _str_array(ecodes) if c is not None}
+        industries = sorted(found)
+    return np.array(list(industries), dtype=object)
+
+
+def _recent_counts(pres: pd.DataFrame, ref_codes: np.ndarray, inds: np.ndarray, unit_col: str, industry_col: str,
+                   as_of: pd.Timestamp | str | None, date_col: str, recent_years: float) -> np.ndarray:
+    """Firms dated within ``recent_years`` before ``as_of`` (momentum), industries × reference units."""
+    if as_of is None or date_col not in pres.columns or recent_years <= 0:
+        return np.zeros((len(inds), len(ref_codes)))
+    cutoff = pd.Timestamp(as_of)
+    dates = pd.to_datetime(pres[date_col], errors="coerce")
+    start = cutoff - pd.Timedelta(days=365.25 * recent_years)
+    return presence_matrix(pres[(dates > start) & (dates <= cutoff)], ref_codes, inds, unit_col=unit_col, industry_col=industry_col)
+
+
+def _assemble_tables(units: pd.DataFrame, unit_col: str, codes: np.ndarray, prov_units: np.ndarray, inds: np.ndarray,
+                     mats: dict[str, np.ndarray], unit_size: np.ndarray, curated: pd.DataFrame | None) -> UnitTables:
+    """The :class:`UnitTables` of the candidate units: matrices, names, points and id vocabularies."""
+    chains, chain_m, anchor_m = chain_matrices(curated, codes)
+    city_units = _str_array(units["city_code"])
+    regions = np.array([region_of(p) for p in prov_units], dtype=object)
+    vocab = {
+        "province": {p: k for k, p in enumerate(sorted({p for p in prov_units if p}))},
+        "city": {c: k for k, c in enumerate(sorted({c for c in city_units if c}))},
+        "region": {r: k for k, r in enumerate(sorted({r for r in regions if r}))},
+    }
+    name_col = "name" if "name" in units.columns else ("county_name" if "county_name" in units.columns else unit_col)
+    return UnitTables(
+        unit_codes=codes,
+        unit_names=_str_array(units[name_col]),
+        lon=pd.to_numeric(units["lon"], errors="coerce").to_numpy(dtype=np.float64),
+        lat=pd.to_numeric(units["lat"], errors="coerce").to_numpy(dtype=np.float64),
+        province=prov_units,
+        city=city_units,
+        industries=inds,
+        unit_size=unit_size,
+        matrices=mats,
+        province_id=np.array([vocab["province"].get(p, -2) for p in prov_units], dtype=np.int64),
+        city_id=np.array([vocab["city"].get(c, -2) for c in city_units], dtype=np.int64),
+        region_id=np.array([vocab["region"].get(r, -2) for r in regions], dtype=np.int64),
+        vocab=vocab,
+        chains=chains,
+        chain_target=chain_m.astype(np.float32),
+        chain_anchor=np.log1p(anchor_m).astype(np.float32),
+    )

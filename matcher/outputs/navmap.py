@@ -202,8 +202,6 @@ class Navmap:
 # firm-level helpers (pure)
 # --------------------------------------------------------------------------------------------------
 def _flag(frame: pd.DataFrame, col: str) -> pd.Series:
-    if col not in frame.columns:
-        return pd.Series(False, index=frame.index)
     return frame[col].astype("boolean").fillna(False).astype(bool)
 
 
@@ -211,7 +209,7 @@ def firm_type_mask(firms: pd.DataFrame, types: Sequence[str]) -> pd.Series:
     """True for firms of any of ``types`` (listed / unicorn / little_giant / registry)."""
     if not types:
         return pd.Series(True, index=firms.index)
-    src = firms["sources"].astype("string").fillna("") if "sources" in firms.columns else pd.Series("", index=firms.index)
+    src = firms["sources"].astype("string").fillna("")
     masks = {
         "listed": _flag(firms, "is_listed"),
         "unicorn": _flag(firms, "is_unicorn"),
@@ -226,10 +224,9 @@ def firm_type_mask(firms: pd.DataFrame, types: Sequence[str]) -> pd.Series:
 
 def firm_tags(firms: pd.DataFrame) -> pd.Series:
     """'上市;独角兽;小巨人;财富500强;央企/地方国企' — what a planner reads first about a firm."""
-    n = len(firms)
-    src = firms["sources"].astype("string").fillna("") if "sources" in firms.columns else pd.Series("", index=firms.index)
-    ctrl = firms["controller_type"].astype("object") if "controller_type" in firms.columns else pd.Series(None, index=firms.index)
-    f500 = firms["fortune500_best_rank"].notna().to_numpy() if "fortune500_best_rank" in firms.columns else np.zeros(n, bool)
+    src = firms["sources"].astype("string").fillna("")
+    ctrl = firms["controller_type"].astype("object")
+    f500 = firms["fortune500_best_rank"].notna().to_numpy()
     cols = [
         ("上市", _flag(firms, "is_listed").to_numpy()),
         ("独角兽", _flag(firms, "is_unicorn").to_numpy()),
@@ -254,9 +251,9 @@ def chain_labels(firms: pd.DataFrame, positions: pd.DataFrame | None = None) -> 
     level 2 names; else the Tushare label; else 未分类.
     """
     idx = firms.index
-    l1 = firms["sw_l1_name"].astype("string") if "sw_l1_name" in firms.columns else pd.Series(pd.NA, index=idx, dtype="string")
-    l2 = firms["sw_l2_name"].astype("string") if "sw_l2_name" in firms.columns else pd.Series(pd.NA, index=idx, dtype="string")
-    ts = firms["industry_tushare"].astype("string") if "industry_tushare" in firms.columns else pd.Series(pd.NA, index=idx, dtype="string")
+    l1 = firms["sw_l1_name"].astype("string")
+    l2 = firms["sw_l2_name"].astype("string")
+    ts = firms["industry_tushare"].astype("string")
     chain = l1.copy()
     segment = l2.fillna(l1)
     basis = pd.Series(np.where(l1.notna(), "申万行业", None), index=idx, dtype="string")
@@ -305,11 +302,9 @@ def home_region_mask(firms: pd.DataFrame, wanted: Sequence[str], groups: pd.Data
             continue
         if w.isdigit():
             for col in ("province_code", "city_code", "county_code"):
-                if col in firms.columns:
-                    out |= firms[col].astype("string").fillna("") == w
+                out |= firms[col].astype("string").fillna("") == w
             continue
-        prov = firms["province"] if "province" in firms.columns else pd.Series(None, index=firms.index)
-        city = firms["city"] if "city" in firms.columns else pd.Series(None, index=firms.index)
+        prov, city = firms["province"], firms["city"]
         out |= pd.Series([_match_name(w, p, c) for p, c in zip(prov, city, strict=True)], index=firms.index)
     return out
 
@@ -350,9 +345,8 @@ def snapshot_mask(firms: pd.DataFrame, snapshot: date | None) -> pd.Series:
     ts = pd.Timestamp(snapshot)
     keep = pd.Series(True, index=firms.index)
     for col in ("list_date", "setup_date"):
-        if col in firms.columns:
-            d = pd.to_datetime(firms[col], errors="coerce")
-            keep &= ~(d > ts).fillna(False).astype(bool)
+        d = pd.to_datetime(firms[col], errors="coerce")
+        keep &= ~(d > ts).fillna(False).astype(bool)
     return keep
 
 
@@ -364,7 +358,7 @@ def local_presence(local: pd.DataFrame) -> tuple[dict[tuple[str, str], list[str]
     if local.empty:
         return {}, {}
     lf = local.copy()
-    lf["_size"] = pd.to_numeric(lf.get("total_assets_yi"), errors="coerce").fillna(0) if "total_assets_yi" in lf.columns else 0.0
+    lf["_size"] = pd.to_numeric(lf["total_assets_yi"], errors="coerce").fillna(0)
     lf = lf.sort_values(["_size", "firm_id"], ascending=[False, True], kind="stable")
     seg = {(str(c), str(s)): [str(n) for n in g["name"]] for (c, s), g in lf.groupby(["chain", "segment"], sort=True)}
     ch = {str(c): [str(n) for n in g["name"]] for c, g in lf.groupby("chain", sort=True)}
@@ -489,20 +483,20 @@ def select_targets(
 
     e = eligible.set_index("firm_id").loc[best.index]
     t = pd.DataFrame(index=best.index)
-    t["stock_code"] = e["stock_code"].astype("string") if "stock_code" in e.columns else pd.NA
+    t["stock_code"] = e["stock_code"].astype("string")
     t["name"] = e["name"].astype("string")
-    t["legal_name"] = e["legal_name"].astype("string") if "legal_name" in e.columns else pd.NA
+    t["legal_name"] = e["legal_name"].astype("string")
     t["tags"] = firm_tags(e.reset_index()).to_numpy()
-    t["home_province"] = e["province"].astype("string") if "province" in e.columns else pd.NA
-    t["home_city"] = e["city"].astype("string") if "city" in e.columns else pd.NA
-    t["home_city_code"] = e["city_code"].astype("string") if "city_code" in e.columns else pd.NA
+    t["home_province"] = e["province"].astype("string")
+    t["home_city"] = e["city"].astype("string")
+    t["home_city_code"] = e["city_code"].astype("string")
     t["home_region"] = e["home_region"].astype("string")
-    t["lon"] = pd.to_numeric(e["lon"], errors="coerce").round(4) if "lon" in e.columns else np.nan
-    t["lat"] = pd.to_numeric(e["lat"], errors="coerce").round(4) if "lat" in e.columns else np.nan
+    t["lon"] = pd.to_numeric(e["lon"], errors="coerce").round(4)
+    t["lat"] = pd.to_numeric(e["lat"], errors="coerce").round(4)
     t["chain"] = e["chain"].astype("string")
     t["segment"] = e["segment"].astype("string")
     t["chain_basis"] = e["chain_basis"].astype("string")
-    ind = e["sw_l2_name"] if "sw_l2_name" in e.columns else pd.Series(pd.NA, index=e.index)
+    ind = e["sw_l2_name"]
     t["industry"] = ind.astype("string")
     t["county_code"] = best["county_code"].astype("string")
     t["county_name"] = best["county_name"].astype("string")
@@ -565,7 +559,7 @@ def chain_table(
     suggested action and the targets in it. Segments with no firm anywhere are left out."""
     f = firms.copy()
     f[["chain", "segment", "chain_basis"]] = chain_labels(f, positions)
-    f["_size"] = pd.to_numeric(f["total_assets_yi"], errors="coerce") if "total_assets_yi" in f.columns else np.nan
+    f["_size"] = pd.to_numeric(f["total_assets_yi"], errors="coerce")
     f = f.sort_values(["_size", "firm_id"], ascending=[False, True], kind="stable", na_position="last")
     f["_local"] = (f["city_code"].astype("string").fillna("") == city_code).astype(bool)
     n_all, n_loc = len(f), int(f["_local"].sum())
@@ -789,8 +783,10 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
         rows.append((f"筛选：{k}", v))
     rows.append(("模型", "透明线性排序模型（matcher.model.match.FirmCountyRanker）：区位特征权重由企业迁址基准拟合，"
                  "产业链配套、重点产业链与企业实力权重为人工设定（见“数据说明”）"))
-    rows.append(("模型质量说明", "entry：城市×行业“首家上市企业进入”基准（2019–2024，按时间切分，无信息泄漏），各基线与模型并列；"
-                 "relocation：上市企业2015→2024迁址基准（用于拟合区位权重）。数值来自 benchmarks/results/*.json"))
+    rows.append(("模型质量说明", "entry：检验能否提前看出某城市某行业将出现首家上市公司——只用2019年以前的数据，"
+                 "对照2019年至2024年5月实际出现的情况，各基线与模型并列。局限：数据只含2024年5月仍在上市的公司，"
+                 "此前已退市的公司不在其中，所以早年的产业基础被低估；数值只能比较排序方法的相对好坏，"
+                 "不能当作命中率的绝对值。relocation：上市企业2015→2024年迁址基准（用于拟合区位权重）。"))
     rows += quality_lines(quality)
     rows.append(("生成方式", "matcher navmap（同样输入得到同样文件；不含生成时间）"))
     return pd.DataFrame(rows, columns=["item", "value"])
@@ -798,7 +794,7 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
 
 def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
     """数据说明: section, item, note — sources with vintages and firm counts, definitions, weights."""
-    src = firms["sources"].astype("string").fillna("") if "sources" in firms.columns else pd.Series("", index=firms.index)
+    src = firms["sources"].astype("string").fillna("")
     rows: list[tuple[str, str, str]] = []
     for key, what, vintage in SOURCE_VINTAGES:
         n = int(src.str.contains(key.split("_")[0], regex=False).sum()) if key not in ("divisions", "city_pack", "wiod") else None
@@ -889,7 +885,7 @@ def assemble_navmap(
     counties = county_table(allowed, targets, units, per_county=options.per_county)
     outbound = outbound_table(targets, groups)
     quality = model_quality() if quality is None else quality
-    vintage = pd.to_datetime(firms["list_date"], errors="coerce").max() if "list_date" in firms.columns else pd.NaT
+    vintage = pd.to_datetime(firms["list_date"], errors="coerce").max()
     if options.snapshot is not None:
         vintage = min(vintage, pd.Timestamp(options.snapshot)) if pd.notna(vintage) else pd.Timestamp(options.snapshot)
     eligible = matches["firm_id"].isin(allowed["firm_id"]) if len(allowed) else matches["firm_id"].isin([])

@@ -488,35 +488,11 @@ def why_text(row: Mapping[str, Any], trip_rank: int, home_name: str) -> str:
     return "；".join(parts)
 
 
-def plan_trip(
-    home: str,
-    cities: Sequence[str],
-    ranked: pd.DataFrame,
-    points: Mapping[str, tuple[float, float]],
-    days: int,
-    *,
-    assumptions: TripAssumptions | None = None,
-    must_visit: Sequence[str] = (),
-    cover_all: bool = True,
-    city_names: Mapping[str, str] | None = None,
-    start: date | None = None,
-    max_per_city: int | None = None,
-) -> TripPlan:
-    """Plan a trip from ``home`` (a city code with a point) to firms of ``cities`` over ``days``.
-
-    ``ranked``: one row per firm (:data:`RANKED_COLUMNS`; ``home_city_code`` and ``score`` decide);
-    ``points``: code → (lon, lat) for home and every city; ``must_visit``: firm_ids that must be in the
-    plan. Greedy and deterministic: must-visits first, then (``cover_all``) the best firm of each city,
-    then every remaining candidate best score first, each kept only if the whole trip — re-routed —
-    still fits into ``days``. ``cover_all=False`` (a region) lets cities drop out.
-
-    Raises :class:`TripError` when ``days < 1``, there are no targets in the cities, the must-visits
-    alone exceed ``days × visits_per_day`` or do not fit, or (``cover_all``) the cities cannot all be
-    visited in ``days``.
-    """
-    a = assumptions or TripAssumptions()
-    names = dict(city_names or {})
-    names.setdefault(home, home)
+def _trip_pool(home: str, cities: Sequence[str], ranked: pd.DataFrame, points: Mapping[str, tuple[float, float]],
+               days: int, a: TripAssumptions, must_visit: Sequence[str], names: dict[str, str],
+               ) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
+    """(candidate firms, cities of the trip, cities without targets, notes) of a request, refusing one that
+    cannot be planned (no days, no destination, no points, too many must-visits, no targets at all)."""
     if days < 1:
         raise TripError(f"days must be >= 1 (got {days})")
     cityset = [str(c) for c in dict.fromkeys(cities) if str(c) != home]
@@ -547,6 +523,40 @@ def plan_trip(
     for c in cityset:
         if c not in empty and c not in points:
             raise TripError(f"no coordinates for city {names.get(c, c)} ({c})")
+    return pool, cityset, empty, notes
+
+
+def plan_trip(
+    home: str,
+    cities: Sequence[str],
+    ranked: pd.DataFrame,
+    points: Mapping[str, tuple[float, float]],
+    days: int,
+    *,
+    assumptions: TripAssumptions | None = None,
+    must_visit: Sequence[str] = (),
+    cover_all: bool = True,
+    city_names: Mapping[str, str] | None = None,
+    start: date | None = None,
+    max_per_city: int | None = None,
+) -> TripPlan:
+    """Plan a trip from ``home`` (a city code with a point) to firms of ``cities`` over ``days``.
+
+    ``ranked``: one row per firm (:data:`RANKED_COLUMNS`; ``home_city_code`` and ``score`` decide);
+    ``points``: code → (lon, lat) for home and every city; ``must_visit``: firm_ids that must be in the
+    plan. Greedy and deterministic: must-visits first, then (``cover_all``) the best firm of each city,
+    then every remaining candidate best score first, each kept only if the whole trip — re-routed —
+    still fits into ``days``. ``cover_all=False`` (a region) lets cities drop out.
+
+    Raises :class:`TripError` when ``days < 1``, there are no targets in the cities, the must-visits
+    alone exceed ``days × visits_per_day`` or do not fit, or (``cover_all``) the cities cannot all be
+    visited in ``days``.
+    """
+    a = assumptions or TripAssumptions()
+    names = dict(city_names or {})
+    names.setdefault(home, home)
+    capacity = days * a.visits_per_day
+    pool, cityset, empty, notes = _trip_pool(home, cities, ranked, points, days, a, must_visit, names)
     tt_raw = travel_time_fn(points, a)
     tt_cache: dict[tuple[str, str], float] = {}
 

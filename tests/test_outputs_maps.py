@@ -1,0 +1,105 @@
+"""Offline maps (matcher.outputs.maps): boundary data, the China map, the city map, PNGs."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matcher.outputs import maps
+
+QHD_UNITS = pd.DataFrame({
+    "county_code": ["130302", "130303", "130304", "130306", "130321", "130322", "130324", "130371", "130372"],
+    "county_name": ["海港区", "山海关区", "北戴河区", "抚宁区", "青龙满族自治县", "昌黎县", "卢龙县",
+                    "秦皇岛经济技术开发区", "北戴河新区"],
+    "value": [5, 1, 2, 3, 0, 4, 1, 12, 6],
+    "hover": ["主导产业：港口物流"] * 9,
+    # the zones' points as the city pack gives them (data/cities/qinhuangdao.yaml, centroid)
+    "lon": [None] * 7 + [119.453, 119.2146],
+    "lat": [None] * 7 + [39.8611, 39.7594],
+})
+
+TARGETS = pd.DataFrame({
+    "home_city_code": ["110000", "310100", "210200", "210200", "440300", "999900"],
+    "chain": ["生命健康", "高端装备", "高端装备", "港口物流", "生命健康", "生命健康"],
+    "tags": ["上市公司", "上市公司、独角兽", "上市公司", "上市公司", "独角兽", "上市公司"],
+    "name": ["甲", "乙", "丙", "丁", "戊", "己"],
+})
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("network used")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def test_boundary_data_loads_offline(no_network):
+    maps._load.cache_clear()
+    prov = maps.boundaries("province")
+    assert len(prov["features"]) == 34
+    names = {f["properties"]["name"] for f in prov["features"]}
+    assert {"河北省", "台湾省", "海南省", "香港特别行政区"} <= names
+    assert len(maps.boundaries("city")["features"]) > 300
+    assert maps.boundaries("nanhai")["features"][0]["geometry"]["type"] == "MultiLineString"
+
+
+def test_every_qinhuangdao_unit_has_a_shape_or_a_stated_stand_in():
+    m = maps.city_map(QHD_UNITS, "130300")
+    shaped = {d["name"] for d in m["option"]["series"][0]["data"]}
+    assert shaped == {"海港区", "山海关区", "北戴河区", "抚宁区", "青龙满族自治县", "昌黎县", "卢龙县"}
+    assert set(m["stand_ins"]) == {"130371", "130372"}
+    assert all("无独立行政边界" in v for v in m["stand_ins"].values())
+    pins = {p["name"] for p in m["option"]["series"][1]["data"]}
+    assert pins == {"秦皇岛经济技术开发区", "北戴河新区"}
+    assert maps.ZONE_NOTE in m["option"]["title"]["subtext"]
+    json.dumps(m["option"], ensure_ascii=False)  # JSON-ready for the page
+    hover = m["option"]["series"][0]["data"][0]["tooltip"]["formatter"]
+    assert "主导产业" in hover
+
+
+def test_a_unit_without_shape_or_point_is_an_error():
+    units = QHD_UNITS.copy()
+    units.loc[units["county_code"] == "130372", ["lon", "lat"]] = None
+    with pytest.raises(maps.MapError, match="130372"):
+        maps.city_map(units, "130300")
+
+
+def test_china_map_counts_filters_and_flows():
+    m = maps.china_map(TARGETS, "130300")
+    assert m["unplaced"] == 1
+    assert dict(zip(m["provinces"]["name"], m["provinces"]["count"], strict=True))["辽宁省"] == 2
+    flows = [s for s in m["option"]["series"] if s["type"] == "lines" and not s.get("polyline")]
+    assert {s["name"] for s in flows} == {"生命健康", "高端装备", "港口物流"}
+    assert all(d["coords"][1] == [m["dest"]["lon"], m["dest"]["lat"]] for s in flows for d in s["data"])
+    only = maps.china_map(TARGETS, "130300", chain="高端装备", firm_type="unicorn")
+    assert only["cities"]["name"].tolist() == ["上海市"]
+    assert "高端装备" in only["option"]["title"]["subtext"]
+    json.dumps(m["option"], ensure_ascii=False)
+
+
+def _ink(png: bytes) -> float:
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(io.BytesIO(png), format="png")
+    return float(np.asarray(img)[..., :3].std())
+
+
+def test_pngs_are_not_blank(tmp_path):
+    city = maps.render_png(maps.city_map(QHD_UNITS, "130300"), tmp_path / "city.png")
+    china = maps.render_png(maps.china_map(TARGETS, "130300"))
+    assert (tmp_path / "city.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _ink(city) > 0.05 and _ink(china) > 0.05
+
+
+def test_vendored_echarts_can_register_geojson_maps():
+    from pathlib import Path
+
+    js = (Path(maps.__file__).parent / "assets" / "echarts.min.js").read_text(encoding="utf-8")
+    assert "registerMap" in js and "parseGeoJSON" in js  # ECharts 5 reads GeoJSON itself (no china.js since 5.0)
