@@ -135,6 +135,12 @@ def md_text(value: Any) -> str:
     return s.replace("|", "｜").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
+def md_escape(document: str) -> str:
+    """A whole Markdown document built by the project (no HTML of its own) with ``& < >`` escaped, so that
+    no tag from the data inside it reaches a Markdown viewer."""
+    return document.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 #: JavaScript: ``esc(s)`` escapes text for HTML built in the page (tooltips, tables).
 JS_ESCAPE = (
     "function esc(s){ return s===null||s===undefined ? '' : String(s).replace(/[&<>\"'`]/g,"
@@ -142,6 +148,6 @@ JS_ESCAPE = (
 )
 
 __all__ = [
-    "CSV_TRIGGERS", "JS_ESCAPE", "OutputError", "out_dir", "XLSX_OPTIONS", "csv_cell", "excel_writer", "html_text", "md_text",
+    "CSV_TRIGGERS", "JS_ESCAPE", "OutputError", "out_dir", "XLSX_OPTIONS", "csv_cell", "excel_writer", "html_text", "md_escape", "md_text",
     "neutralise_csv", "to_csv", "unneutralise_csv", "workbook",
 ]

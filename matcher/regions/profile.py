@@ -348,8 +348,8 @@ class CountyProfiles:
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the tables (CSV + Parquet) and the summaries (one Markdown file, one section per unit)."""
+        from matcher.outputs.safe import md_escape, to_csv  # and for text in CSV and Markdown
         from matcher.outputs.safe import out_dir as ensure_out_dir  # a writer: the one rule for folders
-        from matcher.outputs.safe import to_csv  # and for text cells in CSV
 
         out = ensure_out_dir(out_dir)
         written: list[Path] = []
@@ -373,7 +373,7 @@ class CountyProfiles:
         p = out / "summary.md"
         # names come from the data and the pack: no HTML of theirs reaches a Markdown viewer (the summary
         # itself is plain Markdown, so escaping the whole text escapes nothing of its own)
-        p.write_text("\n".join(parts).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), encoding="utf-8")
+        p.write_text(md_escape("\n".join(parts)), encoding="utf-8")
         written.append(p)
         return written
 
