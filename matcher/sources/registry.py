@@ -158,7 +158,7 @@ _CURRENCIES = {
 
 
 #: an unknown currency must still look like one: a Chinese name ending in 元/币/镑/法郎/卢布/… or an ISO code
-_CURRENCY_WORD = re.compile(r"[\u4e00-\u9fff]{0,8}(?:元|币|镑|法郎|卢布|比索|里拉|卢比|克朗|兰特|第纳尔|林吉特|铢|盾|雷亚尔)|[A-Z]{3}")
+_CURRENCY_WORD = re.compile(r"[\u4e00-\u9fff]{0,8}(?:元|币|镑|法郎|马克|卢布|比索|里拉|卢比|克朗|克郎|兰特|第纳尔|林吉特|铢|盾|雷亚尔|先令|比塞塔|埃斯库多|兹罗提|福林|列伊|里亚尔|迪拉姆|谢克尔|比尔)|[A-Z]{3}")
 
 
 def parse_capital(value: object) -> tuple[float | None, str | None, bool]:
