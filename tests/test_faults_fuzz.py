@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from faults_helpers import HOSTILE
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from matcher.sources.base import LoadResult, SourceError
@@ -99,8 +99,10 @@ def _load_user(kind: str, path: Path) -> None:
     assert dedup.rows_read == dedup.rows_accepted + dedup.rows_quarantined == res.rows_read
 
 
+@settings(max_examples=100 if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else 3000)
 @given(table=user_table(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "big5", "latin-1"]),
        kind=st.sampled_from(["little_giants", "registry"]))
+@example(table=[["细分领域"], ["\r=1+1", None], ["@SUM(1,1)"]], encoding="utf-8", kind="little_giants")  # found: a bare CR (csv.Error)
 def test_user_loaders_on_generated_csv(table, encoding, kind, tmp_path_factory) -> None:  # noqa: ANN001
     p = tmp_path_factory.mktemp("csv") / "第三批名单.csv"
     p.write_bytes(_csv_bytes(table, encoding))

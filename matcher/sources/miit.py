@@ -99,7 +99,10 @@ def _rows_from_csv(path: Path) -> list[list[str | None]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [[c for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+    try:  # newline="": a bare CR ends a line, as in any spreadsheet's CSV (else csv.Error)
+        return [[c for c in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as exc:
+        raise SourceError(path, f"CSV cannot be parsed: {exc}") from None
 
 
 def _is_blank(row: Sequence[object]) -> bool:
