@@ -54,18 +54,20 @@ def reference(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     return wd, out, time.monotonic() - t0
 
 
-def _kill_at(wd: Path, seconds: float, data_dir: Path) -> int | None:
-    """Start a forced build and SIGKILL it after ``seconds``; its return code if it ended first."""
+def _kill_at(wd: Path, seconds: float, data_dir: Path) -> tuple[int | None, float]:
+    """Start a forced build and SIGKILL it after ``seconds``: (its return code if it ended first, else
+    None; seconds it ran)."""
     env = dict(os.environ, MATCHER_DATA=str(data_dir))
+    t0 = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "matcher", "build", "--force", "--no-registry", "--workdir", str(wd)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         proc.wait(timeout=seconds)
-        return proc.returncode
+        return proc.returncode, time.monotonic() - t0
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        return None
+        return None, seconds
 
 
 def _artifacts(wd: Path) -> dict[str, bytes]:
@@ -86,7 +88,12 @@ def test_killed_builds_leave_a_usable_work_directory(reference, data_dir: Path, 
     for i, t in enumerate(moments):
         wd = tmp_path / f"w{i}"
         shutil.copytree(ref_wd, wd)
-        rc = _kill_at(wd, t, data_dir)
+        rc, ran = _kill_at(wd, t, data_dir)
+        if rc is not None:  # the machine was faster this time: draw again within the time the build took
+            t = rnd.uniform(0.1, 0.9) * ran
+            shutil.rmtree(wd)
+            shutil.copytree(ref_wd, wd)
+            rc, _ = _kill_at(wd, t, data_dir)
         killed += rc is None
         out = tmp_path / f"o{i}"
         res = _navmap(wd, out, data_dir)
