@@ -30,7 +30,8 @@ VARIANTS = FAULTS / "little_giants_variants.csv"
 @pytest.fixture(scope="module")
 def user_workdir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     wd = tmp_path_factory.mktemp("user_work")
-    res = run_cli("build", "--workdir", wd, "--registry", BAD_ROWS, "--little-giants", VARIANTS, data_dir=data_dir)
+    res = run_cli("build", "--workdir", wd, "--registry", BAD_ROWS, "--little-giants", VARIANTS, "--no-registry",
+                  data_dir=data_dir)  # the registry-evidence stage (minutes) is not what these tests are about
     assert res.returncode == 0, res.stderr[-3000:]
     return wd
 
@@ -63,7 +64,8 @@ def test_1_user_files_survive_build_navmap_profile(user_workdir: Path, data_dir:
                   "--registry", BAD_ROWS, data_dir=data_dir)
     assert res.returncode == 0, res.stderr[-3000:]
     check()
-    res = run_cli("profile", "--city", "秦皇岛", "--workdir", user_workdir, "--out", tmp_path / "prof", data_dir=data_dir)
+    res = run_cli("profile", "--city", "秦皇岛", "--workdir", user_workdir, "--out", tmp_path / "prof", "--no-registry",
+                  data_dir=data_dir)
     assert res.returncode == 0, res.stderr[-3000:]
     check()
     report = json.loads((user_workdir / "firms_report.json").read_text(encoding="utf-8"))
@@ -329,9 +331,9 @@ def test_7_corrupt_cache_files_are_rebuilt(name: str, how: str, user_workdir: Pa
         p.write_text("{not json", encoding="utf-8")
     else:
         p.write_bytes(p.read_bytes()[:1000])
-    res = run_cli("profile", "--city", "秦皇岛", "--workdir", wd, "--out", tmp_path / "p", data_dir=data_dir)
+    res = run_cli("profile", "--city", "秦皇岛", "--workdir", wd, "--out", tmp_path / "p", "--no-registry", data_dir=data_dir)
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr[-3000:]
-    res = run_cli("build", "--workdir", wd, data_dir=data_dir)
+    res = run_cli("build", "--workdir", wd, "--no-registry", data_dir=data_dir)
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr[-3000:]
     firms, q = _user_rows(wd)  # the user files' rows are still there after the rebuild
     assert firms["sources"].str.contains("registry.export").sum() == 2 and (q["source"] == "registry.export").sum() == 7
