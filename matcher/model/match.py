@@ -474,9 +474,18 @@ def score_matches(
 #: city but do not pick the county: at county level they would measure only where the few listed firms
 #: of a city happen to be registered (in 秦皇岛, 4 of its 6 in the 经开区), which sent almost every
 #: firm to one county. The county is chosen by what differs between counties: chain links with local
-#: firms, curated targets and constraints, anchor firms and distance.
+#: firms, curated targets and constraints, anchor firms.
+#:
+#: Distance and travel time are city-level too (from the firm's home to the city's point, the mean of
+#: its units' points): the fitted distance weight comes from the choice between cities hundreds of
+#: kilometres apart, and a firm's home is equally far from every unit of one city to planning
+#: precision (秦皇岛's units lie within about 100 km of each other; for a firm 300 km away the log
+#: distance differs by a few per cent). Measured per county it sent every firm to the unit nearest its
+#: home (卢龙县 for firms from Beijing and Tangshan: 84 of 秦皇岛's 200 targets; 玉田县: 151 of 唐山's
+#: 200), a choice no data supports.
 CITY_LEVEL_FEATURES: tuple[str, ...] = (
     "unit_size", "local_count", "rca", "density", "province_count", "neighbour_count", "momentum", "size_x_unit_size",
+    "distance_km", "log_distance", "travel_hours",
 )
 
 
