@@ -99,15 +99,20 @@ def test_fit_recovers_a_known_choice_rule() -> None:
         FirmCountyRanker(weights={"a": 0.0}, fit_features=["a"]).fit(X, np.zeros(len(X)))
 
 
-def test_primary_positions_prefers_targeted_chain() -> None:
-    from matcher.chain.positions import primary_positions
+def test_targeted_chain_wins_only_among_equally_evidenced_positions() -> None:
+    """Issue 16: a firm was put on a city-targeted chain at any weight (王府井 → 粮油 at a business-scope
+    mention). Now the preference breaks ties among the best-evidenced positions only."""
+    from matcher.chain.positions import choose_positions
 
-    pos = pd.DataFrame({"firm_id": ["a", "a", "b", "b"], "chain": ["甲链", "乙链", "甲链", "乙链"],
-                        "segment": ["上游", "下游", "中游", "中游"], "weight": [1.0, 0.2, 0.5, 0.9]})  # fmt: skip
-    got = primary_positions(pos, {"乙链"}).set_index("firm_id")
-    assert got.loc["a", "chain"] == "乙链" and got.loc["b", "chain"] == "乙链"
-    got = primary_positions(pos, set()).set_index("firm_id")
-    assert got.loc["a", "chain"] == "甲链" and got.loc["b", "chain"] == "乙链"  # then by weight
+    pos = pd.DataFrame({
+        "firm_id": ["a", "a", "b", "b"], "chain": ["甲链", "乙链", "甲链", "乙链"], "segment": ["上游", "下游", "中游", "中游"],
+        "evidence": ["industry", "product", "industry", "industry"], "score": [2.0, 0.3, 2.0, 2.0],
+        "evidence_text": ["x", "y", "x", "x"], "best": [True, False, True, True],
+    })  # fmt: skip
+    got = choose_positions(pos, {"乙链"}).set_index("firm_id")
+    assert got.loc["a", "chain"] == "甲链"  # its own industry beats a side product on the targeted chain
+    assert got.loc["b", "chain"] == "乙链"  # equal evidence: the targeted chain
+    assert choose_positions(pos, set()).set_index("firm_id").loc["b", "chain"] == min("甲链", "乙链")  # then the name
 
 
 def test_curated_from_pack() -> None:

@@ -200,7 +200,7 @@ def _evidence_text(c: pd.DataFrame, kind: np.ndarray) -> list[str]:
             out.append(f"行业（Tushare）：{ts}，同类上市公司{float(share):.0%}属此环节")
         else:
             first = "、".join(str(terms).split("、")[:3]) if isinstance(terms, str) else ""
-            out.append(f"主营产品：{first}（权重为产品在企业业务中的占比）")
+            out.append(f"主营产品：{first}（数值为产业链知识图谱记载的该产品在企业业务中的权重）")
     return out
 
 
