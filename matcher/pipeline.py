@@ -137,7 +137,7 @@ class Pipeline:
         """What the firm master is built from: its raw folders and the user files, the zone table, the code
         of the firm, geo and source stages, the user files' kinds."""
         user = tuple(p for _, p in self.user_files)
-        return Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv",),
+        return Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv", "unicorn_names.csv"),
                       code=("matcher.firms", "matcher.geo", "matcher.sources"),
                       params={"user_files": [(k, str(p)) for k, p in self.user_files]})
 

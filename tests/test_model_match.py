@@ -161,6 +161,9 @@ def test_score_matches_qinhuangdao(pipe) -> None:  # noqa: ANN001
     assert heavy["firm_id"].nunique() > 20
     bdh = heavy[heavy["county_code"] == "130304"]
     assert (bdh["is_excluded"] == 1).all() and (bdh["rank"] >= 8).all()
+    # issue 16: distance to the firm's home no longer picks the unit inside the city (卢龙县 took 84 of 200)
+    located = m[m["distance_km"].notna()]
+    assert located.groupby("firm_id")["distance_km"].nunique().eq(1).all()
     best = best_landing(m)
     assert best["firm_id"].is_unique and len(best) == n_firms
     # deterministic, and `top` keeps the best firms
@@ -183,3 +186,14 @@ def test_fused_scoring_equals_grid_scoring() -> None:
     grid = feature_grid(fa, t, FEATURES)
     r = FirmCountyRanker().fit(pd.DataFrame({f: np.asarray(v, float).ravel() for f, v in grid.items()}))
     np.testing.assert_allclose(r.score_firms(fa, t), r.score_grid(grid), rtol=1e-5, atol=1e-5)
+
+
+def test_standing_text_says_no_placeholder_controller() -> None:
+    """Issue 16: "，无；" stood in 159 reasons (the source's controller type "无")."""
+    from matcher.model.match import standing_text
+
+    f = pd.DataFrame({"firm_id": ["a", "b"], "is_listed": [True, True], "stock_code": ["000001", "000002"],
+                      "employees": [10.0, 20.0], "controller_type": ["无", "民营企业"]})
+    got = standing_text(f)
+    assert "无" not in got["a"] and got["a"].endswith("员工10人")
+    assert got["b"].endswith("民营企业")

@@ -570,17 +570,19 @@ def _land(t: pd.DataFrame, m: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
 
     tt = t.reset_index().rename(columns={"index": "firm_id"})
     wanted = [(u, c) for u, c in ctx.unit_chains if not ctx.options.counties or u in set(m["county_code"])]
-    tt, ctx.shortfall = allocate_units(tt, m, ctx.units["county_code"].astype(str), wanted)
+    tt, short = allocate_units(tt, m, ctx.units["county_code"].astype(str), wanted)
     names = dict(zip(ctx.units["county_code"].astype(str), ctx.units["county_name"].astype(str), strict=True))
+    ctx.shortfall = [{**g, "county_name": names.get(g["county_code"], g["county_code"])} for g in short]
     score = m.set_index(["firm_id", "county_code"])["score"]
     r = m.sort_values(["county_code", "score", "firm_id"], ascending=[True, False, True], kind="stable")
     fit = r.assign(k=r.groupby("county_code", sort=False).cumcount() + 1).set_index(["firm_id", "county_code"])["k"]
     tt["county_name"] = tt["county_code"].map(names).astype("string")
     tt["county_fit_rank"] = [int(fit.get((f, c), 0)) for f, c in zip(tt["firm_id"], tt["county_code"], strict=True)]
+    ranked = m.groupby("firm_id", sort=False)["county_code"].agg(lambda s: [str(c) for c in s.head(2)])  # m: best first
     alt = []
     for fid, cc in zip(tt["firm_id"], tt["county_code"], strict=True):
-        rest = m[(m["firm_id"] == fid) & (m["county_code"] != cc)]
-        alt.append(names.get(str(rest["county_code"].iloc[0])) if len(rest) else None)
+        rest = [c for c in ranked.get(fid, []) if c != str(cc)]
+        alt.append(names.get(rest[0]) if rest else None)
     tt["alt_county_name"] = pd.array(alt, dtype="string")
     notes = []
     for fid, cc, tied, moved in zip(tt["firm_id"], tt["county_code"], tt["tied_units"], tt["moved_from"], strict=True):
@@ -941,7 +943,7 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
     if nav_meta.get("not_recommended"):
         rows.append(("未推荐", "；".join(f"{k}{v}家" for k, v in nav_meta["not_recommended"].items()) + "（逐家列于“未推荐”表，含原因）"))
     for gap in nav_meta.get("uncovered_unit_chains") or []:
-        rows.append(("县区重点产业链未覆盖", f"{gap['county_code']}“{gap['chain']}”：{gap['reason']}"))
+        rows.append(("县区重点产业链未覆盖", f"{gap.get('county_name', gap['county_code'])}“{gap['chain']}”：{gap['reason']}"))
     for k, v in options.describe().items():
         rows.append((f"筛选：{k}", v))
     rows.append(("模型", "透明线性排序模型（matcher.model.match.FirmCountyRanker）：区位特征权重由企业迁址基准拟合，"
@@ -955,6 +957,21 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
+def chain_assignment_notes(results_dir: Path | None = None) -> list[tuple[str, str, str]]:
+    """The measured quality of the chain assignment (``benchmarks/results/chain_assignment.json``), in words."""
+    p = (Path(results_dir) if results_dir is not None else resources.results_dir()) / "chain_assignment.json"
+    try:
+        res = json.loads(p.read_text(encoding="utf-8"))
+        h = res["holdout"]
+        v1 = res["headline"]["blind_v1"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return [("质量", "产业链归属准确率", "尚未测量（matcher bench chain-assignment）")]
+    return [("质量", "产业链归属准确率",
+             f"随机抽取{h['firms']}家留作检验的企业（另一半用于确定规则）：归链的{h['placed']}家中{h['correct']}家正确，"
+             f"准确率{h['precision']:.0%}（95%区间{h['precision_ci'][0]:.0%}–{h['precision_ci'][1]:.0%}），归链比例{h['coverage']:.0%}；"
+             f"模板修订前的首次检验为{v1['precision']:.0%}")]
+
+
 def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
     """数据说明: section, item, note — sources with vintages and firm counts, definitions, weights."""
     src = firms["sources"].astype("string").fillna("")
@@ -963,12 +980,19 @@ def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame
         n = int(src.str.contains(key.split("_")[0], regex=False).sum()) if key not in ("divisions", "city_pack", "wiod") else None
         rows.append(("数据来源", what, f"版本 {vintage}" + (f"；贡献企业 {n} 家" if n is not None else "")))
     rows += [
-        ("口径", "招商方向（目标企业）", "强链：本市已有该环节企业（企业库中，或城市资料包有出处的本地企业/园区）；"
-         "补链：本市有该链其他环节，但缺此环节；延链：本市尚无该链企业（有本地上下游配套时为沿链延伸，否则为拓展新链）"),
-        ("口径", "建议方向（产业链图谱）", "产业链模板中的链采用产业链分析模块（matcher.chain.analyze_region）的判定："
-         "缺→补链，弱→强链，强且相邻环节薄弱→延链，否则强链；其余按上面目标企业的口径"),
-        ("口径", "全国链主企业", "产业链模板中的链：按规模与下游覆盖综合排名；其余：该环节总资产最大的外地企业"),
-        ("口径", "产业链与环节", "有产业链模板时按模板归链；否则以申万一级行业为“链”、申万二级行业为“环节”；无申万代码的按Tushare行业"),
+        ("口径", "招商方向", "有产业链模板时，目标企业的招商方向即其所在环节的方向（与产业链图谱一致）：本地无该环节企业→补链；"
+         "已有但不成规模（或仅有城市资料包记载的本地企业/园区）→强链；基础较强且相邻环节薄弱→延链，否则强链。"
+         "无模板时：本市已有该环节企业→强链；有该链其他环节→补链；尚无该链企业→延链"),
+        ("口径", "产业链归属", "企业只凭自身证据归链：本身的申万行业在该环节；或无申万行业时，其Tushare行业的同类上市公司多数属该环节；"
+         "或主营产品与该环节关键产品相符且权重不低于0.2、不低于其最大产品的三分之一。名称分类器的推测、经营范围中的提及、"
+         "泛称（如“新材料”）均不作依据。证据不足的企业标为“未归链”，不给招商方向。抽样核验结果见数据说明中的归链准确率"),
+        ("口径", "未推荐", "金融机构、房地产开发、风险警示或退市、能源开采与公用事业（按产品归入制造环节的除外）不作为目标，"
+         "逐家列于“未推荐”表，注明规则、原因与出处；县区约束（如旅游示范区不宜落地重化工）使企业改荐其他县区的，也一并列出"),
+        ("口径", "县区选择", "按企业与各县区的匹配得分取最高者；到企业总部的距离按城市计（城市内各县区视为同等距离）；"
+         "得分相同的县区之间按同链均衡分配并在理由中说明；城市资料包列为某链重点承载地的县区，若名单中无该链企业落地，"
+         "则将该链在该县区得分最高的企业调整至此（理由中注明）"),
+        ("口径", "全国链主企业", "产业链模板中的链：本身申万行业属该环节的企业，按规模与下游覆盖综合排名；其余：该环节总资产最大的外地企业"),
+        ("口径", "产业链与环节", "有产业链模板时按模板归链（见“产业链归属”）；否则以申万一级行业为“链”、申万二级行业为“环节”；无申万代码的按Tushare行业"),
         ("口径", "建议落地县区", "模型对每家企业在各县区的匹配得分最高者；“该县区内排名”为该企业在该县区全部候选中的名次"),
         ("口径", "区位商", "（本地该环节企业数/本地企业数）÷（全国该环节企业数/全国企业数）"),
         ("口径", "所属区域", "data/regions_groups.yaml：国家区域战略规划范围（京津冀、长三角、粤港澳大湾区、成渝、长江中游、东北），其余按国家统计局四大区域"),
@@ -976,6 +1000,7 @@ def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame
         ("局限", "企业范围", "以上市公司、独角兽为主；专精特新“小巨人”与工商登记企业需用户导入名单"),
         ("局限", "本地企业", "本地企业仅指企业库中总部在本市的企业，未含非上市企业与外地企业在本地的分支机构"),
     ]
+    rows += chain_assignment_notes()
     for r in weights.itertuples(index=False):
         rows.append(("模型权重", str(r.feature), f"{r.weight:+.3f}（{'迁址基准拟合' if str(r.source).startswith('fitted') else '人工设定'}）"))
     return pd.DataFrame(rows, columns=["section", "item", "note"])
