@@ -33,7 +33,8 @@ ANALYSIS_COLUMNS = [
     "leaders", "local_firm_names", "curated_local", "links_from_previous", "template_flag",
 ]
 LEVEL_COLUMN = {"city": "city_code", "county": "county_code"}
-N_LEADERS = 5
+#: leaders listed per segment (the map shows the first five that are eligible targets)
+N_LEADERS = 10
 #: a firm counts in a segment's analysis when its position weight reaches this (an industry match is 1;
 #: a product match counts its share, and a business-scope mention alone, 0.05, does not)
 MIN_WEIGHT = 0.1

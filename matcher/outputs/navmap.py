@@ -684,22 +684,35 @@ def chain_table(
     targeted_chains: Iterable[str] = (),
     positions: pd.DataFrame | None = None,
     analysis: pd.DataFrame | None = None,
+    excluded: Iterable[str] = (),
 ) -> pd.DataFrame:
     """产业链图谱: chain × segment with national and local firm counts, the location quotient, the
     national leading firms (链主), local anchors from the city pack, the suggested action and the targets
     in it. With chain templates (``positions`` given) the rows are the city's chain analysis (its strength
     and action definitions, leaders placed by their own industry, curated local evidence) and one row for
-    the firms that are 未归链; without, a firm's chain is its Shenwan level-1 industry (:func:`_industry_chain_rows`)."""
+    the firms that are 未归链; without, a firm's chain is its Shenwan level-1 industry (:func:`_industry_chain_rows`).
+    ``excluded``: firm ids an eligibility rule leaves out; they are never named as 链主 (no *ST firm, bank or
+    developer is held up as a chain's leader)."""
     if positions is None or analysis is None or analysis.empty:
         out = _industry_chain_rows(firms, targets, city_code=city_code, anchors=anchors, targeted_chains=targeted_chains)
     else:
         out = _template_chain_rows(firms, targets, city_code=city_code, anchors=anchors, targeted_chains=targeted_chains,
                                    positions=positions, analysis=analysis)
+        codes = set(firms.loc[firms["firm_id"].astype(str).isin(set(map(str, excluded))), "stock_code"].dropna().astype(str))
+        out["leaders_national"] = [_drop_leaders(s, codes) for s in out["leaders_national"]]
     order = {"强链": 0, "补链": 1, "延链": 2}
     out["_a"] = out["action"].map(order).fillna(3)
     out["_u"] = out["chain"] == UNPLACED
     out = out.sort_values(["_u", "targeted", "_a", "targets", "chain", "segment"], ascending=[True, False, True, False, True, True], kind="stable")
     return out.drop(columns=["_a", "_u"]).reset_index(drop=True)
+
+
+def _drop_leaders(leaders: object, codes: set[str]) -> str:
+    """'name(code)、…' without the firms whose code is in ``codes``, the first five."""
+    if not isinstance(leaders, str) or not leaders:
+        return ""
+    kept = [x for x in leaders.split("、") if not any(f"({c})" in x for c in codes)]
+    return "、".join(kept[:5])
 
 
 def _anchor_names(anchors: pd.DataFrame | None) -> dict[str, list[str]]:
@@ -1101,7 +1114,8 @@ def assemble_navmap(
                         dict(segment_names or {}), list(unit_chains), constraints)
     targets, allowed = select_targets(matches, firms, ctx)
     chains = chain_table(firms, targets, city_code=city_code, anchors=anchors, targeted_chains=targeted,
-                         positions=positions, analysis=analysis)
+                         positions=positions, analysis=analysis,
+                         excluded=eligibility["firm_id"] if eligibility is not None and len(eligibility) else ())
     counties = county_table(allowed, targets, units, per_county=options.per_county)
     outbound = outbound_table(targets, groups)
     excluded = not_recommended_table(matches, firms, eligibility, unit_exclusion_rows(targets, matches, constraints, excl_weight))
