@@ -32,7 +32,7 @@ run: venv
 
 test: venv
 	$(VENV)/bin/ruff check matcher tests notebooks
-	$(PY) -m pytest -q
+	.ci/with-postgres.sh $(PY) -m pytest -q
 
 # the package installed (not editable) into a fresh environment, used from another directory
 check-install:
@@ -46,6 +46,12 @@ check-install:
 lint: venv
 	$(VENV)/bin/ruff check matcher tests notebooks
 	$(VENV)/bin/mypy matcher   # configured; not yet clean (pandas-stubs), so not part of `make test`
+
+# --- workbench (issue 17): the planners' web app over the work directory of `make run` ---
+.PHONY: serve
+serve: venv
+	$(MATCHER) serve --workdir "$(WORKDIR)" --data "$(MATCHER_DATA)" --city "$(CITY)"
+# --- end workbench ---
 
 clean:
 	rm -rf $(VENV) $(WORKDIR) $(OUT)

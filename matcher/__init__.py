@@ -23,9 +23,11 @@ __version__ = "0.1.0"
 #: names of :mod:`matcher.api` re-exported here (imported on first use, so that importing a low stage
 #: does not load the whole stack)
 _API = (
-    "build", "chain_graph", "chain_positions", "chain_templates", "county_profiles", "firm_report", "firms",
-    "geocode", "match_firm_names", "navmap", "pipeline", "plan_trip", "quarantine", "resolve_city", "run_benchmark",
-    "score_matches", "write_navmap", "write_trip",
+    "benchmark_results", "build", "chain_analysis", "chain_figure", "chain_graph", "chain_positions",
+    "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "expansion_events", "firm_master",
+    "firm_name_index", "firm_report", "geocode", "local_presence", "mlflow_runs", "navmap", "open_pipeline",
+    "plan_trip", "quarantine", "registry_county_industries", "registry_frame", "registry_report", "resolve_city",
+    "run_benchmark", "score_matches", "write_navmap", "write_trip",
 )
 __all__ = [*_API, "__version__"]
 

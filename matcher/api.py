@@ -14,16 +14,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from matcher import geo
 from matcher.bench import BENCHMARKS
-from matcher.bench.results import provenance, write_results
-from matcher.chain import ChainData, ChainTemplate, load_chain_templates
+from matcher.bench.entry import EntryEvaluation
+from matcher.bench.results import provenance, read_results, write_results
+from matcher.cache import workdir_from
+from matcher.chain import (
+    ChainData,
+    ChainTemplate,
+    chain_subgraph,
+    check_templates,
+    graph_stats,
+    load_chain_templates,
+    plot_chain,
+    segment_links,
+)
+from matcher.firms.master import NameIndex, name_index
 from matcher.outputs.navmap import (
     Navmap,
     NavmapOptions,
@@ -41,51 +54,57 @@ from matcher.outputs.trips import write_trip as _write_trip
 from matcher.pipeline import Pipeline
 from matcher.regions import CountyProfiles
 from matcher.regions.profile import curated_facts
+from matcher.sources.base import data_dir_from
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 PathLike = str | Path
 UserFiles = Sequence[tuple[str, PathLike]]
 
 
-def pipeline(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
+def open_pipeline(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
              force: bool = False, log: Callable[[str], None] | None = None) -> Pipeline:
     """The build context behind every call (for analysts who want the stages one by one)."""
     return Pipeline.open(data_dir, workdir, user_files=user_files, force=force, log=log or (lambda _m: None))
 
 
 def build(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
-          force: bool = False, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+          force: bool = False, log: Callable[[str], None] | None = None, registry: bool = True) -> dict[str, Any]:
     """Build (or reuse) every city-independent stage: firm master, chain graph, firms' chain positions,
-    national profiles. ``user_files`` — ``[("little_giants" | "registry", path), …]`` — replace the set
+    national profiles and (unless ``registry`` is False) the registry evidence. ``user_files`` — ``[("little_giants" | "registry", path), …]`` — replace the set
     recorded in the work directory (None keeps it). Returns the firm report with ``seconds`` per stage."""
-    p = pipeline(data_dir, workdir, user_files=user_files, force=force, log=log)
+    p = open_pipeline(data_dir, workdir, user_files=user_files, force=force, log=log)
     seconds: dict[str, float] = {}
-    for stage in ("firm_master", "chain", "chain_positions", "national_profiles"):
+    for stage in ("firm_master", "chain", "chain_positions", "national_profiles") + (("registry",) if registry else ()):
         t = time.perf_counter()
         getattr(p, stage)
         seconds[stage] = round(time.perf_counter() - t, 2)
     report = dict(p.firm_master.docs.get("firms_report", {}))
     report["seconds"] = seconds
+    if registry:
+        report["registry"] = p.registry.docs.get("registry_report", {})
     return report
 
 
-def firms(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
+def firm_master(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
     """The firm master: one row per real firm (columns in :data:`matcher.firms.schema.FIRM_COLUMNS`)."""
-    return pipeline(data_dir, workdir).firms
+    return open_pipeline(data_dir, workdir).firms
 
 
 def quarantine(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
     """Every row any source or the firm master refused, with file, row, column and reason."""
-    return pipeline(data_dir, workdir).firm_master.frames["quarantine"]
+    return open_pipeline(data_dir, workdir).firm_master.frames["quarantine"]
 
 
 def firm_report(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> dict[str, Any]:
     """The firm master's build report (counts by source, links, geocoding levels, quarantine by reason)."""
-    return dict(pipeline(data_dir, workdir).firm_master.docs.get("firms_report", {}))
+    return dict(open_pipeline(data_dir, workdir).firm_master.docs.get("firms_report", {}))
 
 
 def chain_graph(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> ChainData:
     """The industry-chain graph and its tables (:class:`matcher.chain.ChainData`)."""
-    return pipeline(data_dir, workdir).chain
+    return open_pipeline(data_dir, workdir).chain
 
 
 def chain_templates() -> list[ChainTemplate]:
@@ -93,21 +112,70 @@ def chain_templates() -> list[ChainTemplate]:
     return load_chain_templates()
 
 
+def chain_statistics(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> dict[str, Any]:
+    """The chain graph in numbers (:func:`matcher.chain.graph_stats`: nodes and edges by kind, firms
+    attached to industries and products, the evidence behind supply edges) and, under
+    ``template_checks``, every template checked against the graph (a DataFrame of
+    :func:`matcher.chain.check_templates`: segments whose supply evidence runs the other way …)."""
+    p = open_pipeline(data_dir, workdir)
+    return {**graph_stats(p.chain), "template_checks": check_templates(p.chain, p.templates)}
+
+
+def chain_analysis(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
+    """The chains of ``city`` (name or code), one row per chain template and segment: local and national
+    firms, RCA, strength (强/弱/缺), action (补链/强链/延链) with its reason, leading firms — the analysis the
+    navigation map uses (:func:`matcher.chain.analyze_region` at city level, cached in the work directory)."""
+    p = open_pipeline(data_dir, workdir)
+    code, _ = geo.resolve_city(city, p.data_dir)
+    return p.city_chain_analysis(code)
+
+
+@dataclass
+class ChainFigure:
+    """One chain drawn by :func:`chain_figure`."""
+
+    template: ChainTemplate
+    graph: nx.DiGraph  # :func:`matcher.chain.chain_subgraph`: segments, industries, key products, supply edges
+    links: pd.DataFrame  # :func:`matcher.chain.segment_links`: evidence between consecutive segments, both ways
+    path: Path  # the figure written
+
+
+def chain_figure(chain: str, path: PathLike, city: str | None = None, data_dir: PathLike | None = None,
+                 workdir: PathLike | None = None, *, title: str | None = None) -> ChainFigure:
+    """Draw one chain template (``chain``: its name, e.g. 生命健康, or code, e.g. life_health) into
+    ``path`` (PNG or SVG by suffix): one column per segment with its industries and the supply edges
+    between them, coloured by ``city``'s strength per segment when a city is given
+    (:func:`matcher.chain.chain_subgraph` + :func:`matcher.chain.plot_chain`)."""
+    p = open_pipeline(data_dir, workdir)
+    found = [t for t in p.templates if chain in (t.chain, t.code)]
+    if not found:
+        raise KeyError(f"no chain template {chain!r}; known: {', '.join(t.chain for t in p.templates)}")
+    template = found[0]
+    analysis, label = None, template.chain
+    if city is not None:
+        code, name = geo.resolve_city(city, p.data_dir)
+        analysis = p.city_chain_analysis(code)
+        label = f"{name} · {template.chain}"
+    g = chain_subgraph(p.chain, template, analysis)
+    out = plot_chain(g, path, title=title or label)
+    return ChainFigure(template, g, segment_links(p.chain, template), out)
+
+
 def chain_positions(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
     """Every (firm, chain, segment) position with its weight."""
-    return pipeline(data_dir, workdir).chain_positions["chain_positions"]
+    return open_pipeline(data_dir, workdir).chain_positions["chain_positions"]
 
 
 def county_profiles(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None) -> CountyProfiles:
     """One city's county-level units: counts, RCA, density, chain coverage, the pack's cited facts."""
-    return pipeline(data_dir, workdir).county_profiles(city)
+    return open_pipeline(data_dir, workdir).county_profiles(city)
 
 
 def score_matches(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None, *,
                   top: int | None = None) -> pd.DataFrame:
     """Every eligible firm × every county-level unit of ``city``, scored, with reasons (long frame; see
     :func:`matcher.model.match.score_matches`). ``top`` keeps the best firms (all their counties)."""
-    m = pipeline(data_dir, workdir).city_matches(city)
+    m = open_pipeline(data_dir, workdir).city_matches(city)
     if top is None:
         return m
     best = m[m["rank"] == 1].sort_values(["score", "firm_id"], ascending=[False, True], kind="stable")
@@ -118,7 +186,7 @@ def navmap(city: str, options: NavmapOptions | None = None, data_dir: PathLike |
            workdir: PathLike | None = None) -> Navmap:
     """The navigation map (招商导航图) of ``city``: targets, chain table, county table, outbound groups."""
     options = options or NavmapOptions()
-    p = pipeline(data_dir, workdir, user_files=list(options.user_files) or None)
+    p = open_pipeline(data_dir, workdir, user_files=list(options.user_files) or None)
     pack = p.pack(city)
     inputs = p.city_inputs(city)
     city_code = inputs.city_code
@@ -164,7 +232,7 @@ def plan_trip(home: str, *, cities: Sequence[str] = (), region: str | None = Non
               max_per_city: int | None = None, data_dir: PathLike | None = None,
               workdir: PathLike | None = None) -> TripPlan:
     """An outbound visit plan from ``home`` to ``cities`` (or the cities of a ``region`` group)."""
-    p = pipeline(data_dir, workdir)
+    p = open_pipeline(data_dir, workdir)
     return build_trip(home, matches=p.city_matches(home), firms=p.firms, data_dir=p.data_dir, cities=cities,
                       region=region, days=days, assumptions=assumptions, must_visit=must_visit, start=start,
                       max_per_city=max_per_city)
@@ -183,17 +251,74 @@ def resolve_city(city: str, data_dir: PathLike | None = None) -> tuple[str, str]
 def geocode(addresses: pd.Series, city_hint: pd.Series | None = None, data_dir: PathLike | None = None,
             workdir: PathLike | None = None) -> pd.DataFrame:
     """Addresses → province/city/county codes (zones included), with the firm master's address evidence."""
-    rules = pipeline(data_dir, workdir).firm_master.frames["address_rules"]
+    rules = open_pipeline(data_dir, workdir).firm_master.frames["address_rules"]
     return geo.geocode_addresses(addresses, city_hint, data_dir=data_dir, evidence=rules)
 
 
-def match_firm_names(names: Sequence[str], data_dir: PathLike | None = None, workdir: PathLike | None = None,
-                     *, threshold: float | None = None) -> pd.DataFrame:
-    """Names typed by a person → firms of the master (the project's entity resolution): query, firm_id,
-    name, score (one row per query; firm_id null when nothing reaches the threshold)."""
-    from matcher.firms.master import match_names
+def firm_name_index(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> NameIndex:
+    """The firm master's names prepared for entity resolution: ``index.match(["金龙鱼", …])`` → per query its
+    best candidate firms (query, rank, firm_id, name, legal_name, score, linked). Build it once, ask often
+    (a search box, a hand-typed lead)."""
+    return name_index(open_pipeline(data_dir, workdir).firms)
 
-    return match_names(list(names), pipeline(data_dir, workdir).firms, threshold=threshold)
+
+# --------------------------------------------------------------------------------------------------
+# registry evidence (issue 15)
+
+
+def registry_report(data_dir: PathLike | None = None, workdir: PathLike | None = None) -> dict[str, Any]:
+    """The registry stage's report: rows read / accepted / quarantined, placement shares, classifier, links."""
+    return dict(open_pipeline(data_dir, workdir).registry.docs.get("registry_report", {}))
+
+
+def registry_frame(name: str = "registry", data_dir: PathLike | None = None, workdir: PathLike | None = None) -> pd.DataFrame:
+    """One frame of the registry stage (``registry``, ``registry_links``, ``registry_profiles``,
+    ``registry_segments``, ``local_presence``, ``expansion_events``, ``registry_quarantine``)."""
+    return open_pipeline(data_dir, workdir).registry.frames[name]
+
+
+def local_presence(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None, *,
+                   county: str | None = None) -> pd.DataFrame:
+    """Firms of the master with entities in ``city`` (name or code), per county unit: since when, how many,
+    what (:data:`matcher.regions.registry_presence.PRESENCE_COLUMNS`), oldest presence first; ``county`` (code)
+    keeps one unit."""
+    p = open_pipeline(data_dir, workdir)
+    code, _ = geo.resolve_city(city, p.data_dir)
+    pr = p.registry.frames["local_presence"]
+    out = pr[pr["city_code"] == code]
+    if county is not None:
+        out = out[out["county_code"] == county]
+    return out.sort_values(["county_code", "first_date", "firm_id"], kind="stable").reset_index(drop=True)
+
+
+def expansion_events(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, firm_id: str | None = None,
+                     city: str | None = None, since: str | None = None) -> pd.DataFrame:
+    """New entities of master firms outside their home city (:data:`matcher.regions.registry_presence.EVENT_COLUMNS`),
+    optionally of one firm, into one destination city, or from a date (``YYYY-MM-DD``) on."""
+    p = open_pipeline(data_dir, workdir)
+    ev = p.registry.frames["expansion_events"]
+    if firm_id is not None:
+        ev = ev[ev["firm_id"] == firm_id]
+    if city is not None:
+        code, _ = geo.resolve_city(city, p.data_dir)
+        ev = ev[ev["city_code"] == code]
+    if since is not None:
+        ev = ev[ev["reg_date"] >= pd.Timestamp(since)]
+    return ev.reset_index(drop=True)
+
+
+def registry_county_industries(city: str, data_dir: PathLike | None = None, workdir: PathLike | None = None, *,
+                               window: str = "all") -> pd.DataFrame:
+    """One row per unit of ``city`` × GB/T division from the registry sample (``county_industries.csv``)."""
+    from matcher.regions.registry_profiles import county_industries
+    from matcher.sources.gbt4754 import load_gbt4754
+
+    p = open_pipeline(data_dir, workdir)
+    prof = p.county_profiles(city)
+    gbt = load_gbt4754(p.data_dir).frame
+    names = dict(zip(gbt.loc[gbt["level"].astype(int) == 2, "code"].astype(str),
+                     gbt.loc[gbt["level"].astype(int) == 2, "name"].astype(str), strict=True))
+    return county_industries(p.registry.frames["registry_profiles"], prof.units, names, window)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -212,12 +337,41 @@ def run_benchmark(name: str, data_dir: PathLike | None = None, workdir: PathLike
     out = Path(out_dir) if out_dir is not None else resources.results_dir()
     argv = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(options.items()))
     prov = provenance(spec.code, spec.raw, spec.data, f"matcher bench {name.replace('_', '-')} {argv}".strip())
-    p = pipeline(data_dir, workdir)
+    p = open_pipeline(data_dir, workdir)
     runner = _RUNNERS[name]
     result, markdown = runner(p, out, prov, track, **options)
     if markdown is not None:
         write_results(out, name, result, markdown, prov)
     return result
+
+
+def benchmark_results(name: str, results_dir: PathLike | None = None) -> dict[str, Any] | None:
+    """The stored results of benchmark ``name`` (``<name>.json`` of ``results_dir``, default the shipped
+    results folder, ``benchmarks/results`` in a checkout) with their provenance, or None when that
+    benchmark has not been run."""
+    return read_results(name, Path(results_dir) if results_dir is not None else None)
+
+
+def entry_evaluation(data_dir: PathLike | None = None, *, results_dir: PathLike | None = None,
+                     windows: Sequence[str] = ("main", "backtest"), use_stored: bool = True, n_boot: int = 200,
+                     seed: int = 0) -> EntryEvaluation:
+    """The entry benchmark's figures' inputs (:class:`matcher.bench.entry.EntryEvaluation`): per window,
+    the train/test cells, every baseline and the learned ranker fitted on the train cells, their scores
+    on the test cells, and the results table — read from the stored ``entry`` results (learned
+    configuration included) when there are some and ``use_stored``, else computed here with ``n_boot``
+    bootstrap replicates (:func:`matcher.bench.entry.entry_evaluation`; seconds)."""
+    from matcher.bench.entry import entry_evaluation as evaluate
+
+    stored = benchmark_results("entry", results_dir) if use_stored else None
+    return evaluate(data_dir_from(data_dir), stored, tuple(windows), n_boot=n_boot, seed=seed)
+
+
+def mlflow_runs(experiment: str, workdir: PathLike | None = None) -> pd.DataFrame:
+    """The MLflow runs of ``experiment`` (e.g. ``entry``, ``relocation``) in the work directory's store,
+    newest first, with params, metrics and tags as columns (:func:`matcher.model.tracking.read_runs`)."""
+    from matcher.model.tracking import read_runs
+
+    return read_runs(workdir_from(workdir), experiment)
 
 
 def _bench_entry(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], None]:
@@ -316,13 +470,23 @@ def _bench_travel(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o
     return {"files": {k: str(v) for k, v in paths.items()}}, None
 
 
+def _bench_registry(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], str]:
+    from matcher.bench.registry import markdown, run_registry_benchmark
+
+    res = run_registry_benchmark(p, timing_run=bool(o.get("timing", True)))
+    return res, markdown(res)
+
+
 _RUNNERS: dict[str, Callable[..., tuple[dict[str, Any], str | None]]] = {
     "entry": _bench_entry, "relocation": _bench_relocation, "geo": _bench_geo, "er": _bench_er,
     "chain": _bench_chain, "chain_assignment": _bench_chain_assignment, "regions": _bench_regions, "speed": _bench_speed, "travel": _bench_travel,
+    "registry": _bench_registry,
 }
 
 __all__ = [
-    "build", "chain_graph", "chain_positions", "chain_templates", "county_profiles", "firm_report", "firms",
-    "geocode", "match_firm_names", "navmap", "pipeline", "plan_trip", "quarantine", "resolve_city", "run_benchmark",
-    "score_matches", "write_navmap", "write_trip",
+    "benchmark_results", "build", "chain_analysis", "chain_figure", "chain_graph", "chain_positions",
+    "chain_statistics", "chain_templates", "county_profiles", "entry_evaluation", "expansion_events", "firm_master",
+    "firm_name_index", "firm_report", "geocode", "local_presence", "mlflow_runs", "navmap", "open_pipeline",
+    "plan_trip", "quarantine", "registry_county_industries", "registry_frame", "registry_report", "resolve_city",
+    "run_benchmark", "score_matches", "write_navmap", "write_trip",
 ]

@@ -138,7 +138,7 @@ class Pipeline:
         of the firm, geo and source stages, the user files' kinds."""
         user = tuple(p for _, p in self.user_files)
         return Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv", "unicorn_names.csv"),
-                      code=("matcher.firms", "matcher.geo", "matcher.sources"),
+                      code=("matcher.firms.master", "matcher.geo", "matcher.sources"),
                       params={"user_files": [(k, str(p)) for k, p in self.user_files]})
 
     @cached_property
@@ -200,10 +200,38 @@ class Pipeline:
 
         return self._cached("regions", inputs, build).frames
 
-    def build_all(self) -> dict[str, Any]:
-        """Every city-independent stage, in order; returns the firm report."""
+    # ------------------------------------------------------------------------------------------
+    # registry evidence (issue 15): registrations placed, classified, linked; profiles, presence, events
+    @cached_property
+    def registry(self) -> Artifact:
+        """Frames ``registry``, ``registry_links``, ``registry_profiles``, ``registry_segments``,
+        ``local_presence``, ``expansion_events``, ``registry_quarantine`` and the ``registry_report``
+        document (:func:`matcher.regions.registry_evidence.build_registry_evidence`)."""
+        from matcher import resources
+        from matcher.firms.registry_links import LINK_THRESHOLD
+        from matcher.regions.registry_evidence import REGISTRY_FOLDERS, build_registry_evidence, labelled_rows
+
+        firm_art = self.firm_master
+        inputs = Inputs(raw=raw_files(self.data_dir, REGISTRY_FOLDERS), data=("chains", "labels/registry_industry.csv"),
+                        code=("matcher.regions.registry_evidence",), params={"threshold": LINK_THRESHOLD},
+                        upstream=(self._fps["firms"],))
+
+        def build() -> Artifact:
+            self.log("building the registry evidence (3 million registrations; a few minutes)")
+            labels = pd.read_csv(resources.data_path("labels/registry_industry.csv"), dtype=str, keep_default_na=False)
+            frames, report = build_registry_evidence(self.data_dir, firm_art.frames["firms"], firm_art.frames["address_rules"],
+                                                     self.templates, labelled_rows(labels), LINK_THRESHOLD)
+            return Artifact(frames, {"registry_report": report})
+
+        return self._cached("registry", inputs, build)
+
+    def build_all(self, registry: bool = True) -> dict[str, Any]:
+        """Every city-independent stage, in order (the registry stage unless ``registry`` is False);
+        returns the firm report."""
         for stage in ("firm_master", "chain", "chain_positions", "national_profiles"):
             getattr(self, stage)
+        if registry:
+            _ = self.registry
         return dict(self.firm_master.docs.get("firms_report", {}))
 
     # ------------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@
 # master is reused), `MATCHER_FIGURES` (where the PNG figures go).
 
 # %%
-import json
 from pathlib import Path
 
 import matplotlib
@@ -34,8 +33,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from matcher.firms import master  # noqa: E402
-from matcher.firms.master import ensure_firms, load_report  # noqa: E402
+import matcher  # noqa: E402
 from matcher.plotting import notebook_paths, save_figure, use_cjk_font  # noqa: E402
 
 DATA, WORKDIR, FIG_DIR, RESULTS = notebook_paths(globals().get("__file__"))
@@ -53,18 +51,19 @@ def save(fig: plt.Figure, name: str) -> Path:
 # %% [markdown]
 # ## The firm master
 #
-# `ensure_firms` returns the master from the work directory when it is fresh (and builds it, about
+# `matcher.firm_master` returns the master from the work directory when it is fresh (and builds it, about
 # half a minute, when it is not). One row per real firm: listed firms (A-shares on 2024-05-13 plus
 # the exchanges' 2025 lists), Chinese unicorns that are not listed, and firms from user files
-# (e.g. the MIIT 专精特新"小巨人" lists) when such files are given.
+# (e.g. the MIIT 专精特新"小巨人" lists) when such files are given. `matcher.quarantine` holds every
+# row a loader or the master refused; `matcher.firm_report` the build's counts (the ones `matcher
+# build` prints: firms by type, geocoding levels, quarantine by reason, links between the lists).
 
 # %%
-firms = ensure_firms(DATA, WORKDIR)
-quarantine = pd.read_parquet(WORKDIR / "quarantine.parquet")
-report = load_report(WORKDIR) or {}
-summary = master.summarise(firms, quarantine)  # the same counts `matcher build` prints
+firms = matcher.firm_master(DATA, WORKDIR)
+quarantine = matcher.quarantine(DATA, WORKDIR)
+report = matcher.firm_report(DATA, WORKDIR)
 print(f"{len(firms):,} firms; {len(quarantine):,} quarantined rows")
-print(pd.Series(summary["firms_by_type"], name="firms").to_string())
+print(pd.Series(report["firms_by_type"], name="firms").to_string())
 
 # %% [markdown]
 # ## Sources (数据来源)
@@ -74,11 +73,7 @@ print(pd.Series(summary["firms_by_type"], name="firms").to_string())
 # summary` prints the same table for every loader of the data directory.
 
 # %%
-loaders = report.get("loaders")
-if not loaders:  # a master taken from an older cache has no report: run the loaders themselves
-    loaders = {n: {"read": r.rows_read, "accepted": r.rows_accepted, "quarantined": r.rows_quarantined}
-               for n, r in master.load_inputs(DATA).items()}
-sources = pd.DataFrame(loaders).T.astype(int)
+sources = pd.DataFrame(report["loaders"]).T.astype(int)
 assert (sources["read"] == sources["accepted"] + sources["quarantined"]).all(), "a loader broke its row contract"
 contrib = firms["sources"].dropna().str.split(";").explode().value_counts()
 sources["firms_using"] = sources.index.map(contrib).fillna(0).astype(int)
@@ -202,7 +197,9 @@ save(fig, "01_quarantine_reasons")
 # names (to listed firms' current and former legal names). The master's report counts those links;
 # the ER benchmark (`matcher bench er`) measures the name matcher against truth the data carries —
 # stock codes shared by two lists, hidden from the matcher — with the threshold chosen on one half
-# of the codes and precision/recall reported on the other half.
+# of the codes and precision/recall reported on the other half. Its stored results are read with
+# `matcher.benchmark_results("er")`; when none are stored (a fresh clone before `matcher bench er`
+# ran), the benchmark is run here into the work directory (a few minutes: it rebuilds the master).
 
 # %%
 un = report.get("unicorns", {})
@@ -213,23 +210,17 @@ print(f"Fortune China 500: distinct names 2014–2021 linked {fo.get('distinct_n
       f"2021 list {fo.get('linked_2021')}/{fo.get('names_2021')}; listed firms with a rank {fo.get('listed_firms_with_rank')}")
 print(f"firms with a Fortune rank in the master: {int(firms['fortune500_best_rank'].notna().sum())}")
 
-er_path = RESULTS / "er.json"
-er = json.loads(er_path.read_text(encoding="utf-8")) if er_path.is_file() else None
-if er is not None:
-    q = er["listed_lists"]
-    sweep = pd.DataFrame(er["train_sweep"])
-    print(f"ER benchmark ({er_path.name}): threshold {q['threshold']}; test half precision {q['test_pooled']['precision']:.4f}, "
-          f"recall {q['test_pooled']['recall']:.4f}")
-    per_pair = pd.DataFrame(q["test_per_pair"])
-    print(per_pair[["left", "right", "links", "precision", "recall", "false_merges", "false_splits"]].to_string(index=False))
-else:  # no stored benchmark: measure it here (the quality part only, ~1 min)
-    from matcher.firms.resolve import benchmark_listed_er
-
-    q = benchmark_listed_er(DATA)
-    sweep = pd.DataFrame(q["train_sweep"])
-    per_pair = pd.DataFrame(q["test_per_pair"])
-    print(f"ER benchmark (computed now): threshold {q['threshold']}; test precision {q['test_pooled']['precision']:.4f}, "
-          f"recall {q['test_pooled']['recall']:.4f}")
+er = matcher.benchmark_results("er", RESULTS)
+origin = "stored results"
+if er is None:  # no stored benchmark: measure it here (one small synthetic scale; results go to the work directory)
+    er = matcher.run_benchmark("er", DATA, WORKDIR, out_dir=WORKDIR / "results", track=False, scales="1", base=1000)
+    origin = "computed now"
+q = er["listed_lists"]
+sweep = pd.DataFrame(er["train_sweep"])
+per_pair = pd.DataFrame(q["test_per_pair"])
+print(f"ER benchmark ({origin}): threshold {q['threshold']}; test half precision {q['test_pooled']['precision']:.4f}, "
+      f"recall {q['test_pooled']['recall']:.4f}")
+print(per_pair[["left", "right", "links", "precision", "recall", "false_merges", "false_splits"]].to_string(index=False))
 
 fig, (ax1, ax3, ax2) = plt.subplots(1, 3, figsize=(19, 4.5))
 ax1.plot(sweep["threshold"], sweep["precision"], label="precision")

@@ -35,23 +35,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
-from matcher.chain import (  # noqa: E402
-    analyze_region,
-    chain_subgraph,
-    check_templates,
-    ensure_chain,
-    graph_stats,
-    load_chain_templates,
-    plot_chain,
-    segment_links,
-)
-from matcher.chain.templates import SEGMENT_ORDER  # noqa: E402
-from matcher.firms.master import ensure_firms  # noqa: E402
+import matcher  # noqa: E402
 from matcher.plotting import notebook_paths, save_figure, use_cjk_font  # noqa: E402
 
 DATA, WORKDIR, FIG_DIR, _ = notebook_paths(globals().get("__file__"))
-CITY_CODE = os.environ.get("MATCHER_CITY_CODE", "130300")  # 秦皇岛
-CHAIN = os.environ.get("MATCHER_CHAIN", "生命健康")  # the chain drawn at the end
+CITY = os.environ.get("MATCHER_CITY", "秦皇岛")  # name or code
+CHAIN = os.environ.get("MATCHER_CHAIN", "生命健康")  # the chain drawn at the end (name or code)
 
 use_cjk_font()
 pd.set_option("display.width", 200)
@@ -67,14 +56,14 @@ def save(fig: plt.Figure, name: str) -> Path:
 # %% [markdown]
 # ## The graph
 #
-# `ensure_chain` builds the graph from the firm master and the chain knowledge graph (and caches its
-# tables in the work directory). Nodes and edges by kind, and how much evidence a supply edge
-# between two industries carries (the number of product relations behind it).
+# `matcher.chain_graph` builds the graph from the firm master and the chain knowledge graph (and
+# caches its tables in the work directory, next to the firm master it reads). `matcher.chain_statistics`
+# counts nodes and edges by kind, and how much evidence a supply edge between two industries carries
+# (the number of product relations behind it).
 
 # %%
-ensure_firms(DATA, WORKDIR)  # the chain stage reads the firm master of the same work directory
-chain = ensure_chain(DATA, WORKDIR)
-stats = graph_stats(chain)
+chain = matcher.chain_graph(DATA, WORKDIR)
+stats = matcher.chain_statistics(DATA, WORKDIR)
 print(pd.Series(stats["nodes_by_type"], name="nodes").to_string())
 print(pd.Series(stats["edges_by_kind"], name="edges").to_string())
 print(f"firms attached to an industry: {stats['share_firms_attached_to_industry']:.1%}; "
@@ -98,33 +87,38 @@ save(fig, "02_graph_overview")
 # %% [markdown]
 # ## 秦皇岛's chains: segments and local strength (强链 / 补链 / 延链)
 #
-# `analyze_region` counts, for the city, the firms of each chain segment (by industry code or key
+# `matcher.chain_analysis` counts, for the city, the firms of each chain segment (by industry code or key
 # product), compares the city's share with the nation's (RCA), and reads the templates' cited local
 # facts: 强 = local firms with RCA ≥ 1; 弱 = local firms with RCA < 1, or no firm in the data but a
 # cited local fact; 缺 = neither. Actions: 缺 → 补链 (attract the missing segment); 弱 → 强链;
-# 强 → 延链 when a neighbouring segment is weak or missing.
+# 强 → 延链 when a neighbouring segment is weak or missing. It is the analysis the navigation map
+# (`matcher navmap`) shows planners.
 
 # %%
-templates = load_chain_templates()
-analysis = analyze_region(chain.firms, [CITY_CODE], "city", chain, templates)
+city_code, city_name = matcher.resolve_city(CITY, DATA)
+templates = matcher.chain_templates()
+SEGMENTS = [s.segment for s in templates[0].segments]  # 上游 / 中游 / 下游: every template has the three, in order
+template = next(t for t in templates if CHAIN in (t.chain, t.code))  # the chain of the last two figures
+analysis = matcher.chain_analysis(city_code, DATA, WORKDIR)
+print(f"{city_name} ({city_code}): {analysis['chain'].nunique()} chains")
 print(analysis[["chain", "segment", "segment_name", "local_firms", "national_firms", "rca", "strength", "action"]].to_string(index=False))
 print(analysis.groupby("action").size().rename("segments").to_string())
 
 chains = list(dict.fromkeys(analysis["chain"]))
 strength_val = {"强": 2, "弱": 1, "缺": 0}
-grid = analysis.pivot(index="chain", columns="segment", values="strength").reindex(index=chains, columns=list(SEGMENT_ORDER))
+grid = analysis.pivot(index="chain", columns="segment", values="strength").reindex(index=chains, columns=SEGMENTS)
 fig, ax = plt.subplots(figsize=(8, 0.55 * len(chains) + 1.5))
 ax.imshow(grid.apply(lambda c: c.map(strength_val)).to_numpy(dtype=float), cmap=ListedColormap(["#ef9a9a", "#fff59d", "#a5d6a7"]),
           vmin=0, vmax=2, aspect="auto")
 cell = analysis.set_index(["chain", "segment"])
 for i, c in enumerate(chains):
-    for j, s in enumerate(SEGMENT_ORDER):
+    for j, s in enumerate(SEGMENTS):
         if (c, s) in cell.index:
             r = cell.loc[(c, s)]
             ax.text(j, i, f"{r['strength']} · {r['action']}\n本地{r['local_firms']}/全国{r['national_firms']}", ha="center", va="center", fontsize=8)
-ax.set_xticks(range(3), SEGMENT_ORDER)
+ax.set_xticks(range(len(SEGMENTS)), SEGMENTS)
 ax.set_yticks(range(len(chains)), chains)
-ax.set_title("秦皇岛: local strength per chain segment (green 强, yellow 弱, red 缺)", fontsize=10)
+ax.set_title(f"{city_name}: local strength per chain segment (green 强, yellow 弱, red 缺)", fontsize=10)
 save(fig, "02_segment_strength")
 
 # %% [markdown]
@@ -136,8 +130,7 @@ save(fig, "02_segment_strength")
 # %%
 for r in analysis.itertuples(index=False):
     print(f"{r.chain} {r.segment} [{r.strength} → {r.action}] {r.reason}")
-checks = check_templates(chain, templates)
-print(checks.to_string(index=False))
+print(stats["template_checks"].to_string(index=False))
 
 # %% [markdown]
 # ## Leading firms (链主企业) per segment
@@ -161,34 +154,31 @@ leaders["total_assets_yi"] = leaders["stock_code"].map(assets)
 leaders["rank"] = leaders.groupby(["chain", "segment"]).cumcount() + 1
 print(leaders[leaders["rank"] <= 3][["chain", "segment", "action", "rank", "leader", "total_assets_yi"]].to_string(index=False))
 
-one = leaders[leaders["chain"] == CHAIN]
-fig, axes = plt.subplots(1, len(SEGMENT_ORDER), figsize=(15, 3.8), sharex=False)
-for ax, seg in zip(axes, SEGMENT_ORDER, strict=True):
+one = leaders[leaders["chain"] == template.chain]
+fig, axes = plt.subplots(1, len(SEGMENTS), figsize=(15, 3.8), sharex=False)
+for ax, seg in zip(axes, SEGMENTS, strict=True):
     d = one[one["segment"] == seg].iloc[::-1]
     ax.barh(d["leader"], d["total_assets_yi"].fillna(0), color="#4c72b0")
-    row = analysis[(analysis["chain"] == CHAIN) & (analysis["segment"] == seg)]
+    row = analysis[(analysis["chain"] == template.chain) & (analysis["segment"] == seg)]
     label = f"{row['strength'].iloc[0]} → {row['action'].iloc[0]}" if len(row) else ""
-    ax.set_title(f"{CHAIN} · {seg} ({label})", fontsize=10)
+    ax.set_title(f"{template.chain} · {seg} ({label})", fontsize=10)
     ax.set_xlabel("total assets (亿元)")
     ax.tick_params(axis="y", labelsize=8)
-fig.suptitle(f"{CHAIN}: leading-firm candidates per segment", fontsize=11)
+fig.suptitle(f"{template.chain}: leading-firm candidates per segment", fontsize=11)
 fig.tight_layout()
 save(fig, "02_leading_firms")
 
 # %% [markdown]
 # ## One chain drawn (产业链图)
 #
-# `chain_subgraph` gives the chain as a small graph: segments, their industries and key products,
-# the counted supply edges between the chain's industries and the flow between consecutive
-# segments (forward evidence / evidence running backwards). `plot_chain` draws it, coloured by the
-# city's strength per segment.
+# `matcher.chain_figure` draws the chain as a small graph: segments, their industries and key
+# products, the counted supply edges between the chain's industries and the flow between
+# consecutive segments (forward evidence / evidence running backwards), coloured by the city's
+# strength per segment. It returns the graph and the segment links it drew.
 
 # %%
-template = next(t for t in templates if t.chain == CHAIN)
-links = segment_links(chain, template)
-print(links.to_string(index=False))
-g = chain_subgraph(chain, template, analysis)
-print(f"{CHAIN}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges")
-path = plot_chain(g, FIG_DIR / f"02_chain_{template.code}.png", title=f"秦皇岛 · {template.chain}")
-print("wrote", path)
-assert path.is_file() and path.stat().st_size > 0
+drawn = matcher.chain_figure(template.chain, FIG_DIR / f"02_chain_{template.code}.png", city_code, DATA, WORKDIR)
+print(drawn.links.to_string(index=False))
+print(f"{template.chain}: {drawn.graph.number_of_nodes()} nodes, {drawn.graph.number_of_edges()} edges")
+print("wrote", drawn.path)
+assert drawn.path.is_file() and drawn.path.stat().st_size > 0

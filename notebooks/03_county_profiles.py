@@ -20,7 +20,7 @@
 # where attracting a firm is most plausible. The layout follows Metroverse's strength/opportunity
 # view: RCA on one axis, density on the other, four quadrants.
 #
-# Everything comes from `matcher.regions.county_profiles` (firm master + the city pack
+# Everything comes from `matcher.county_profiles` (firm master + the city pack
 # `data/cities/秦皇岛.yaml`, whose facts each cite a source). Industries are Shenwan 2021 level 2.
 # The firm universe is mostly listed firms, so a county holds few of them: read RCA and density here
 # as indications, and the curated facts (leading industries, anchor firms) as the local evidence.
@@ -36,9 +36,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+import matcher  # noqa: E402
 from matcher.plotting import notebook_paths, save_figure, use_cjk_font  # noqa: E402
-from matcher.regions import county_profiles  # noqa: E402
-from matcher.regions.profile import chain_segments  # noqa: E402
 
 DATA, WORKDIR, FIG_DIR, _ = notebook_paths(globals().get("__file__"))
 CITY = os.environ.get("MATCHER_CITY", "秦皇岛")
@@ -56,12 +55,12 @@ def save(fig: plt.Figure, name: str) -> Path:
 # %% [markdown]
 # ## The units and what the data holds about them
 #
-# `county_profiles` reuses the firm master and the national profile tables cached in the work
+# `matcher.county_profiles` reuses the firm master and the national profile tables cached in the work
 # directory. Firms counts are firms placed at county level; anchor firms (龙头企业) are the pack's
 # cited facts — many are unlisted, so no public list contains them.
 
 # %%
-prof = county_profiles(CITY, DATA, WORKDIR)
+prof = matcher.county_profiles(CITY, DATA, WORKDIR)
 units = prof.units.copy()
 anchors_n = prof.anchors.groupby("region_code").size()
 units["anchor_firms"] = units["county_code"].map(anchors_n).fillna(0).astype(int)
@@ -111,13 +110,12 @@ def quadrants(profile: pd.DataFrame) -> pd.DataFrame:
     return profile.assign(quadrant=pd.Categorical(q, categories=QUADRANTS))
 
 
-segments = chain_segments()
+templates = matcher.chain_templates()
 
 
 def chain_codes(chains: list[str]) -> set[str]:
-    """Shenwan codes named by the templates of the given chains (any level)."""
-    seg = segments[segments["chain"].isin(chains)].dropna(subset=["industry_code"])
-    return set(seg["industry_code"].astype(str))
+    """Shenwan codes named by the segments of the given chains' templates (any level)."""
+    return {str(c) for t in templates if t.chain in chains for s in t.segments for c in s.industries}
 
 
 def in_chain(industry: str, codes: set[str]) -> bool:

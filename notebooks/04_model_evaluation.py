@@ -20,14 +20,14 @@
 # ranker — the baselines (size, RCA, density, density × size) and the learned model — is scored on
 # the same cells, with confidence intervals from a bootstrap over cities.
 #
-# This notebook does not rerun the benchmark: it reads `benchmarks/results/entry.json` (written by
-# `matcher bench entry`). The precision-recall curves and feature importances need scores, so it
-# refits the rankers on the two windows (a logistic regression on ~27k rows: seconds). The MLflow
-# part reads the runs back from the SQLite store of the work directory; when the store has none, it
-# first logs the evaluation computed here, then reads it back.
+# This notebook does not rerun the benchmark: `matcher.entry_evaluation` reads the stored results
+# (`benchmarks/results/entry.json`, written by `matcher bench entry`). The precision-recall curves
+# and feature importances need scores, so it refits the rankers on the two windows (a logistic
+# regression on ~27k rows: seconds). The MLflow part reads the runs back from the SQLite store of the
+# work directory (`matcher.mlflow_runs`); when the store has none, it first logs the evaluation
+# computed here, then reads it back.
 
 # %%
-import json
 from pathlib import Path
 
 import matplotlib
@@ -38,18 +38,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.metrics import average_precision_score, precision_recall_curve  # noqa: E402
 
-from matcher.model.cells import city_coordinates, load_entry_firms  # noqa: E402
-from matcher.model.evaluate import (  # noqa: E402
-    CHOSEN_MODEL,
-    METRICS,
-    candidate_models,
-    entry_windows,
-    evaluate_rankers,
-    window_frame,
-)
-from matcher.model.features import FeatureSettings  # noqa: E402
-from matcher.model.rank import LearnedRanker, baseline_rankers  # noqa: E402
-from matcher.model.tracking import flatten_metrics, log_run, read_runs, tracking_uri  # noqa: E402
+import matcher  # noqa: E402
 from matcher.plotting import notebook_paths, save_figure, use_cjk_font  # noqa: E402
 
 DATA, WORKDIR, FIG_DIR, RESULTS = notebook_paths(globals().get("__file__"))
@@ -74,52 +63,17 @@ def save(fig: plt.Figure, name: str) -> Path:
 
 # %%
 WINDOWS = ["main", "backtest"]
-firms = load_entry_firms(DATA)
-settings = FeatureSettings()
-coords = city_coordinates(firms, DATA)
-frames = {}
-for w in WINDOWS:
-    train_w, test_w = entry_windows()[w]
-    frames[w] = (window_frame(firms, train_w, settings, coords), window_frame(firms, test_w, settings, coords))
-
-entry_path = RESULTS / "entry.json"
-stored = json.loads(entry_path.read_text(encoding="utf-8")) if entry_path.is_file() else None
-if stored is not None:
-    params = dict(stored["learned_model"]["params"])
-    params["columns"] = tuple(params["columns"])
-    learned_template = LearnedRanker(**params)
-    chosen = stored["learned_model"]["chosen"]
-    print(f"read {entry_path.name}: learned model {chosen}, {stored['n_boot']} bootstrap replicates")
+ev = matcher.entry_evaluation(DATA, results_dir=RESULTS, windows=WINDOWS, n_boot=200, seed=0)
+frames, models, scores, results, chosen = ev.frames, ev.models, ev.scores, ev.results, ev.chosen
+if ev.stored:
+    print(f"read the stored entry results: learned model {chosen}, {results['main']['n_boot']} bootstrap replicates")
 else:
-    learned_template = candidate_models()[CHOSEN_MODEL]
-    chosen = CHOSEN_MODEL
-    print("no stored entry results: computing the evaluation here")
-
-
-def fitted_rankers(window: str) -> dict:
-    """Every baseline and the learned model, fitted on the window's training cells."""
-    train, _ = frames[window]
-    rankers = {**baseline_rankers(), "learned": LearnedRanker(**learned_template.get_params())}
-    for r in rankers.values():
-        r.fit(train, train["entered"].to_numpy())
-    return rankers
-
-
-models = {w: fitted_rankers(w) for w in WINDOWS}
-scores = {w: {n: r.decision_function(frames[w][1]) for n, r in models[w].items()} for w in WINDOWS}
-if stored is not None:
-    results = {w: stored["windows"][w] for w in WINDOWS}
-else:
-    results = {}
-    for w in WINDOWS:
-        test = frames[w][1]
-        results[w] = evaluate_rankers(scores[w], test["entered"].to_numpy(), (test["province"] + "|" + test["city"]).to_numpy(),
-                                      n_boot=200, seed=0, pairs=[("learned", b) for b in baseline_rankers()])
+    print(f"no stored entry results: computed the evaluation here (learned model {chosen}, 200 bootstrap replicates)")
 
 rows = []
 for w in WINDOWS:
     for name, m in results[w]["rankers"].items():
-        rows.append({"window": w, "ranker": name, **{k: round(float(m[k]), 3) for k in METRICS}})
+        rows.append({"window": w, "ranker": name, **{k: round(float(m[k]), 3) for k in ev.metrics}})
 table = pd.DataFrame(rows)
 print(table.to_string(index=False))
 
@@ -157,7 +111,7 @@ for ax, w in zip(axes, WINDOWS, strict=True):
         print(f"{w:9s} {name:15s} AP refitted {ap:.4f} | reported {stored_ap:.4f}")
         ax.plot(r, p, label=f"{name} (AP {ap:.3f})", lw=2 if name == "learned" else 1)
     ax.axhline(y.mean(), color="grey", ls=":", label=f"base rate {y.mean():.3f}")
-    ax.set_title(f"{w}: test from t0 {entry_windows()[w][1].t0}")
+    ax.set_title(f"{w}: test from t0 {ev.windows[w][1].t0}")
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
     ax.set_ylim(0, 1)
@@ -211,24 +165,17 @@ save(fig, "04_feature_importance")
 # `matcher bench entry` logs each benchmark run into the work directory's SQLite store
 # (`sqlite:///WORKDIR/mlflow.db`, experiment `entry`): parameters (settings, data hash, windows),
 # every ranker's metrics as `<window>.<ranker>.<metric>`, the result files and the champion model.
-# Here we read them back with `mlflow.search_runs`. An empty store gets one run first: the
-# evaluation this notebook just computed.
+# `matcher.mlflow_runs` reads them back (`mlflow.search_runs`). An empty store gets one run first:
+# the evaluation this notebook just computed (`ev.log_run`).
 
 # %%
-runs = read_runs(WORKDIR, EXPERIMENT)
+runs = matcher.mlflow_runs(EXPERIMENT, WORKDIR)
 if runs.empty:
-    curves = FIG_DIR / "04_pr_curves.png"
-    info = log_run(
-        WORKDIR, EXPERIMENT, "notebook-04",
-        params={"chosen": chosen, "source": "benchmarks/results/entry.json" if stored else "computed in notebook 04",
-                "learned_features": ",".join(learned.features), "firms": len(firms)},
-        metrics=flatten_metrics(results),
-        artifacts=[curves],
-        tags={"task": "entry benchmark", "origin": "notebooks/04_model_evaluation.py"},
-    )
+    info = ev.log_run(WORKDIR, "notebook-04", experiment=EXPERIMENT, artifacts=[FIG_DIR / "04_pr_curves.png"],
+                      tags={"task": "entry benchmark", "origin": "notebooks/04_model_evaluation.py"})
     print(f"store was empty: logged run {info['run_id']}")
-    runs = read_runs(WORKDIR, EXPERIMENT)
-print(f"{len(runs)} run(s) in {tracking_uri(WORKDIR)} (experiment {EXPERIMENT!r})")
+    runs = matcher.mlflow_runs(EXPERIMENT, WORKDIR)
+print(f"{len(runs)} run(s) in the MLflow store of {WORKDIR} (experiment {EXPERIMENT!r})")
 shown = ["run_id", "tags.mlflow.runName", "start_time", "params.chosen",
          "metrics.main.learned.average_precision", "metrics.main.size.average_precision",
          "metrics.backtest.learned.average_precision"]

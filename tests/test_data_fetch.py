@@ -62,14 +62,14 @@ def test_fetch_everything_over_http_then_refuse_a_corrupt_file(
     target = tmp_path / "fetched"
     report = fetch_all(target, entries, mirror=url, use_origin=False, timeout=10)
     assert report.ok, report.failures
-    assert report.count("fetched") == len(entries) == 47
+    assert report.count("fetched") == len(entries) == 50
     assert _identical(data_dir, target, rels)
     assert data_files(target) == sorted(rels)  # nothing else left behind (.part files, wheel cache)
     assert not (target / ".fetch-wheels").exists()
 
     # second run: everything present and valid, nothing downloaded
     again = fetch_all(target, entries, mirror=url, use_origin=False, timeout=10)
-    assert again.count("present") == 47 and again.count("fetched") == 0
+    assert again.count("present") == 50 and again.count("fetched") == 0
 
     # corrupt one served file; a fresh fetch of it is refused and not kept
     victim = "wiod2013_chn/sectors.csv"
@@ -83,7 +83,7 @@ def test_fetch_everything_over_http_then_refuse_a_corrupt_file(
         assert "sha256" in bad.failures[0].errors[0] and "refused, not kept" in bad.failures[0].errors[0]
         assert not (target / victim).exists()
         assert not (target / (victim + ".part")).exists()
-        assert bad.count("present") == 46
+        assert bad.count("present") == 49
 
         # the CLI exits non-zero naming the file
         res = runner.invoke(
@@ -91,7 +91,7 @@ def test_fetch_everything_over_http_then_refuse_a_corrupt_file(
             ["data", "fetch", "--to", str(target), "--mirror", url, "--no-origin", "--timeout", "10"],
         )
         assert res.exit_code == 1
-        assert f"error: {victim}:" in res.stderr and "46 present, 0 fetched, 1 failed" in res.stdout
+        assert f"error: {victim}:" in res.stderr and "49 present, 0 fetched, 1 failed" in res.stdout
     finally:
         served_file.write_bytes(original)
 
@@ -111,7 +111,7 @@ def test_fetch_from_folder_mirror(served: tuple[Path, str], data_dir: Path, tmp_
     (target / "wiod2013_chn").mkdir(parents=True)
     (target / "wiod2013_chn" / "sectors.csv").write_text("synthetic, wrong\n", encoding="utf-8")
     report = fetch_all(target, entries, mirror=root, use_origin=False)
-    assert report.ok and report.count("fetched") == 47
+    assert report.ok and report.count("fetched") == 50
     assert _identical(data_dir, target, [e.path for e in entries])
 
 

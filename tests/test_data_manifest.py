@@ -50,7 +50,7 @@ def test_committed_manifest_is_valid_and_complete_in_its_columns() -> None:
     assert default_manifest().read_text(encoding="utf-8").splitlines()[0] == ",".join(MANIFEST_COLUMNS)
     assert len(entries) == 50
     kinds = pd.Series([e.origin_kind for e in entries]).value_counts().to_dict()
-    assert kinds == {"github": 30, "derived": 7, "mirror_only": 6, "pypi_wheel": 4}
+    assert kinds == {"github": 31, "derived": 7, "mirror_only": 8, "pypi_wheel": 4}
     for e in entries:
         assert e.licence, e.path
         if e.origin_kind in ("derived", "mirror_only"):
@@ -245,7 +245,7 @@ def test_cli_check_real_data_quiet(data_dir: Path, tmp_path: Path) -> None:
     copy = tmp_path / "raw"
     shutil.copytree(data_dir / "wiod2013_chn", copy / "wiod2013_chn")
     res = runner.invoke(build_app(), ["data", "check", "--data", str(copy), "-q"])
-    assert res.exit_code == 1 and "3/47 files ok" in res.stdout
+    assert res.exit_code == 1 and "3/50 files ok" in res.stdout
     assert "tushare_dump_2024/stock_basic.json: missing" in res.stderr
 
 

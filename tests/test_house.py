@@ -2,7 +2,8 @@
 
 Floors, low to high (a module may import its own floor and the floors below, never above):
 ground (cache, resources, relatedness, plotting, the loader contract sources.base) → geo → sources →
-firms → chain → regions → model → bench → outputs → workbench → pipeline → api → cli. The package
+firms → chain → regions → model → bench → outputs → pipeline → api → workbench (it reads matcher only
+through the facade) → cli. The package
 root re-exports the facade lazily (``matcher.__getattr__``): the one import that goes up, by design.
 """
 
@@ -14,8 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "matcher"
-FLOORS = ["ground", "geo", "sources", "firms", "chain", "regions", "model", "bench", "outputs", "workbench",
-          "pipeline", "api", "cli"]
+FLOORS = ["ground", "geo", "sources", "firms", "chain", "regions", "model", "bench", "outputs", "pipeline", "api",
+          "workbench", "cli"]
 GROUND = {"matcher", "matcher.cache", "matcher.resources", "matcher.relatedness", "matcher.plotting",
           "matcher.sources.base"}
 #: the root's lazy facade (module-level __getattr__) imports the api on first attribute access
@@ -117,3 +118,26 @@ def test_the_facade_is_small_and_documented(module: str) -> None:
             continue
         fn = getattr(api, n)
         assert (fn.__doc__ or "").strip(), f"{n} has no docstring"
+
+
+def test_the_package_reexports_exactly_the_facade() -> None:
+    """``matcher.<name>`` is every name of :mod:`matcher.api` and nothing else (``_API`` = ``api.__all__``),
+    and stays the facade's function on every access, whatever was imported before."""
+    import importlib
+
+    import matcher
+    from matcher import api
+
+    assert sorted(matcher._API) == sorted(api.__all__)
+    importlib.import_module("matcher.pipeline")  # loads every stage: their modules become package attributes
+    for n in api.__all__:
+        assert getattr(matcher, n) is getattr(api, n), f"matcher.{n} is not the facade's {n}"
+
+
+def test_no_facade_name_is_a_module_of_the_package() -> None:
+    """A facade name equal to a subpackage or module (``matcher.firms``, ``matcher.pipeline``) is shadowed
+    by that module as soon as it is imported: ``matcher.firms()`` works once, then is a module."""
+    from matcher import api
+
+    modules = {p.stem for p in ROOT.glob("*.py")} | {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()}
+    assert not set(api.__all__) & modules

@@ -47,6 +47,52 @@ def test_every_notebook_is_listed_and_is_a_percent_notebook() -> None:
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), name
 
 
+#: what a notebook may import: the facade (``import matcher``), the notebooks' plotting helper, and
+#: the analysis libraries (notebooks/README.md says so)
+ALLOWED_IMPORTS = {
+    "matcher", "matcher.plotting", "os", "pathlib", "pandas", "numpy", "matplotlib", "matplotlib.pyplot",
+    "matplotlib.colors", "sklearn.metrics",
+}
+#: calls that read a file by path (a notebook asks the facade instead)
+PATH_READS = {"read_parquet", "read_csv", "read_excel", "read_json", "read_text", "read_bytes", "open", "loads", "load"}
+
+
+def notebook_imports_and_reads(source: str) -> tuple[set[str], set[str]]:
+    """(modules imported, path-reading calls made) by a notebook's source."""
+    import ast
+
+    tree = ast.parse(source)
+    imported: set[str] = set()
+    reads: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+        elif isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if name in PATH_READS:
+                reads.add(name)
+    return imported, reads
+
+
+def test_the_import_check_can_fail() -> None:
+    imported, reads = notebook_imports_and_reads(
+        "from matcher.firms.master import build_firm_master\nimport pandas as pd\nq = pd.read_parquet(W / 'q.parquet')\n"
+    )
+    assert imported - ALLOWED_IMPORTS == {"matcher.firms.master"} and reads == {"read_parquet"}
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOKS))
+def test_notebook_uses_only_the_public_api(notebook: str) -> None:
+    """A notebook imports only the facade (``matcher``), ``matcher.plotting`` and the analysis
+    libraries, and reads no file by path (work-directory tables come from facade calls)."""
+    imported, reads = notebook_imports_and_reads((NOTEBOOK_DIR / notebook).read_text(encoding="utf-8"))
+    assert imported <= ALLOWED_IMPORTS, f"{notebook} imports {sorted(imported - ALLOWED_IMPORTS)}"
+    assert not reads, f"{notebook} reads files by path: {sorted(reads)}"
+
+
 @pytest.mark.realdata
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", sorted(NOTEBOOKS))

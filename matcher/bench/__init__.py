@@ -46,6 +46,10 @@ BENCHMARKS: dict[str, BenchSpec] = {
     "speed": BenchSpec(("matcher.bench.speed",), help="build and scoring time, synthetic 10×/100× growth"),
     "travel": BenchSpec(("matcher.bench.travel",), data=("travel",), quoted=True,
                         help="rail-corridor travel times against published timetables"),
+    "registry": BenchSpec(("matcher.bench.registry", "matcher.regions.registry_evidence"),
+                          ("registry_sample_2019", "gbt4754_2017", "jionlp_location", "admin_county_coords_derived"),
+                          ("labels", "chains"), quoted=True,
+                          help="registry stage: reconciliation, placement, industry accuracy, link precision, time, memory"),
 }
 
 __all__ = ["BENCHMARKS", "BenchSpec"]

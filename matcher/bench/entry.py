@@ -7,7 +7,7 @@ files ``benchmarks/results/entry.{json,md}`` that the navigation map quotes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,26 +84,120 @@ def run_entry_benchmark(
     models: dict[str, Ranker] = {}
     for wname, (train_w, test_w) in entry_windows().items():
         train, test = frames[train_w], frames[test_w]
-        rankers: dict[str, Ranker] = {**baseline_rankers(), "learned": clone(template)}
-        scores = {}
-        for name, ranker in rankers.items():
-            ranker.fit(train, train["entered"].to_numpy())
-            scores[name] = ranker.decision_function(test)
+        rankers, scores = fit_and_score(template, train, test)
         models[wname] = rankers["learned"]
-        baselines = [n for n in rankers if n != "learned"]
-        res = evaluate_rankers(
-            scores,
-            test["entered"].to_numpy(),
-            (test["province"] + "|" + test["city"]).to_numpy(),
-            n_boot=n_boot,
-            seed=seed,
-            pairs=[("learned", b) for b in baselines],
-        )
-        res["best_baseline"] = best_baseline(res, baselines)
-        res["train_window"] = {"t0": train_w.t0, "t1": train_w.t1, "rows": len(train), "positives": int(train["entered"].sum())}
-        res["test_window"] = {"t0": test_w.t0, "t1": test_w.t1}
-        results[wname] = res
+        results[wname] = window_result(scores, (train_w, test_w), train, test, n_boot=n_boot, seed=seed)
     return EntryBenchmark(results, table, robustness, chosen, models, frames)
+
+
+def fit_and_score(template: Ranker, train: pd.DataFrame, test: pd.DataFrame) -> tuple[dict[str, Ranker], dict[str, np.ndarray]]:
+    """Every baseline and a fresh copy of the learned ``template`` (``"learned"``), each fitted on the
+    ``train`` cells; returns (the fitted rankers, their scores on the ``test`` cells), both by ranker name."""
+    rankers: dict[str, Ranker] = {**baseline_rankers(), "learned": clone(template)}
+    scores: dict[str, np.ndarray] = {}
+    for name, ranker in rankers.items():
+        ranker.fit(train, train["entered"].to_numpy())
+        scores[name] = ranker.decision_function(test)
+    return rankers, scores
+
+
+def window_result(scores: Mapping[str, np.ndarray], windows: tuple[Window, Window], train: pd.DataFrame,
+                  test: pd.DataFrame, *, n_boot: int, seed: int) -> dict[str, Any]:
+    """One window's results: :func:`evaluate_rankers` of the scores on the test cells (bootstrap over
+    cities, the learned model paired with each baseline), the best baseline, and the windows' sizes."""
+    train_w, test_w = windows
+    baselines = [n for n in scores if n != "learned"]
+    res = evaluate_rankers(
+        dict(scores),
+        test["entered"].to_numpy(),
+        (test["province"] + "|" + test["city"]).to_numpy(),
+        n_boot=n_boot,
+        seed=seed,
+        pairs=[("learned", b) for b in baselines],
+    )
+    res["best_baseline"] = best_baseline(res, baselines)
+    res["train_window"] = {"t0": train_w.t0, "t1": train_w.t1, "rows": len(train), "positives": int(train["entered"].sum())}
+    res["test_window"] = {"t0": test_w.t0, "t1": test_w.t1}
+    return res
+
+
+# -- the evaluation behind the figures ---------------------------------------------------------------
+
+
+@dataclass
+class EntryEvaluation:
+    """What the entry benchmark's figures are drawn from (notebook 04), by window name (``main``,
+    ``backtest``, ``inner``): the (train, test) windows and their candidate cells, every ranker fitted
+    on the train cells with its scores on the test cells, and the results table — the stored results
+    when they were given (``stored``), else computed here."""
+
+    windows: dict[str, tuple[Window, Window]]
+    frames: dict[str, tuple[pd.DataFrame, pd.DataFrame]]  # window → (train cells, test cells), outcome ``entered``
+    models: dict[str, dict[str, Ranker]]  # window → ranker name → fitted ranker (``learned`` and the baselines)
+    scores: dict[str, dict[str, np.ndarray]]  # window → ranker name → scores of the test cells
+    results: dict[str, dict[str, Any]]  # window → :func:`window_result`
+    chosen: str  # the learned configuration's name
+    stored: bool  # results read from the stored results file (else computed here)
+    n_firms: int
+    metrics: tuple[str, ...] = tuple(METRICS)
+
+    def flat_metrics(self) -> dict[str, float]:
+        """The results as ``{"window.ranker.metric": value}`` (the MLflow run's metrics)."""
+        from matcher.model.tracking import flatten_metrics
+
+        return flatten_metrics(self.results)
+
+    def log_run(self, workdir: Path, run_name: str, *, experiment: str = "entry", artifacts: Sequence[Path] = (),
+                tags: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Log this evaluation as one MLflow run of the work directory's store (params: the learned
+        configuration, where the results came from, the firm count; metrics: :meth:`flat_metrics`)."""
+        from matcher.model.tracking import log_run
+
+        learned = self.models[next(iter(self.models))]["learned"]
+        params = {"chosen": self.chosen, "source": "stored entry results" if self.stored else "computed in this evaluation",
+                  "learned_features": ",".join(learned.features), "firms": self.n_firms}
+        return log_run(workdir, experiment, run_name, params=params, metrics=self.flat_metrics(),
+                       artifacts=list(artifacts), tags=tags)
+
+
+def learned_from_report(report: Mapping[str, Any]) -> tuple[str, Ranker]:
+    """(name, unfitted learned ranker) of the configuration a stored entry report names."""
+    from matcher.model.rank import LearnedRanker
+
+    params = dict(report["learned_model"]["params"])
+    params["columns"] = tuple(params["columns"])
+    return str(report["learned_model"]["chosen"]), LearnedRanker(**params)
+
+
+def entry_evaluation(
+    data_dir: Path,
+    stored: Mapping[str, Any] | None = None,
+    windows: Sequence[str] = ("main", "backtest"),
+    *,
+    n_boot: int = 200,
+    seed: int = 0,
+) -> EntryEvaluation:
+    """Refit every ranker on the named windows and score their test cells, with the learned
+    configuration of the ``stored`` entry report (``benchmarks/results/entry.json``) and its results
+    table; without one, the configuration chosen earlier (:data:`CHOSEN_MODEL`, no re-selection) and
+    results computed here with ``n_boot`` bootstrap replicates. Seconds, not minutes: no selection, no
+    taxonomy variants, no files written."""
+    from matcher.model.cells import load_entry_firms
+
+    firms = load_entry_firms(data_dir)
+    settings = FeatureSettings(**stored["settings"]) if stored is not None and stored.get("settings") else FeatureSettings()
+    coords = city_coordinates(firms, data_dir)
+    named = {w: entry_windows()[w] for w in windows}
+    needed = sorted({w for pair in named.values() for w in pair}, key=lambda w: w.t0)
+    cells = {w: window_frame(firms, w, settings, coords) for w in needed}
+    chosen, template = learned_from_report(stored) if stored is not None else (CHOSEN_MODEL, candidate_models()[CHOSEN_MODEL])
+    frames, models, scores, results = {}, {}, {}, {}
+    for wname, (train_w, test_w) in named.items():
+        frames[wname] = (cells[train_w], cells[test_w])
+        models[wname], scores[wname] = fit_and_score(template, cells[train_w], cells[test_w])
+        results[wname] = (dict(stored["windows"][wname]) if stored is not None else
+                          window_result(scores[wname], (train_w, test_w), cells[train_w], cells[test_w], n_boot=n_boot, seed=seed))
+    return EntryEvaluation(named, frames, models, scores, results, chosen, stored is not None, int(len(firms)))
 
 
 # -- reports -----------------------------------------------------------------------------------------

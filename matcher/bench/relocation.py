@@ -282,7 +282,7 @@ def run_relocation_benchmark(
         from matcher.sources.geo2015 import load_listed_geo_2015
 
         counties = geo.county_points(data_dir)
-        f2015 = firms_2015(load_listed_geo_2015(data_dir).frame, counties)
+        f2015 = firms_2015(load_listed_geo_2015(data_dir).frame, counties, data_dir)
         ci = load_company_industry(data_dir).frame
         sw = pd.DataFrame({"stock_code": ci["stock_code"].astype("string"), "sw_l2_code": ci["sw_l2_code"].astype("string")})
         chain_task = with_chain(task, chain_grid(task, f2015, geo.prefecture_points(counties), sw, edges))

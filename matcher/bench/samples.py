@@ -94,3 +94,36 @@ def chain_assignment_sample(population: pd.DataFrame, candidates: pd.DataFrame, 
             rows.append({"sample_id": f"F{i + 1:03d}-{k}", "firm_no": i + 1, "half": half[i], "firm_id": fid,
                          "chain": ch, "segment": seg})
     return pd.DataFrame(rows, columns=["sample_id", "firm_no", "half", "firm_id", "chain", "segment"])
+
+
+LINK_STRATA = ("legal", "stem", "core", "brand")
+
+
+def registry_link_sample(links: pd.DataFrame, firms: pd.DataFrame, reg_names: pd.Series, per_stratum: int = 100,
+                         seed_draw: int = 20261206, seed_half: int = 20261207) -> pd.DataFrame:
+    """``data/labels/registry_links.csv``'s rows: per key kind (:data:`LINK_STRATA`, fixed by the candidate
+    rule, not by the score tuned afterwards) ``per_stratum`` candidate links (``links`` =
+    :func:`matcher.firms.registry_links.link_registrations`, sorted by row) uniformly at random without
+    replacement from one generator, in stratum order; a second generator's permutation per stratum makes
+    the first half ``tune``, the rest ``holdout``. ``reg_names`` maps file row → 企业名称."""
+    rng = np.random.default_rng(seed_draw)
+    rng2 = np.random.default_rng(seed_half)
+    links = links.sort_values("row", kind="stable").reset_index(drop=True)
+    info = firms.drop_duplicates("firm_id").set_index("firm_id")
+    parts = []
+    for stratum in LINK_STRATA:
+        pool = links[links["key_kind"] == stratum]
+        k = min(per_stratum, len(pool))
+        pick = pool.iloc[np.sort(rng.choice(len(pool), size=k, replace=False))]
+        perm = rng2.permutation(k)
+        half = np.where(np.argsort(perm) < k // 2, "tune", "holdout")
+        parts.append(pd.DataFrame({
+            "stratum": stratum, "half": half, "row": pick["row"].astype("int64").to_numpy(),
+            "firm_id": pick["firm_id"].astype(str).to_numpy(),
+            "reg_name": reg_names.reindex(pick["row"].to_numpy()).to_numpy(),
+            "firm_legal_name": info["legal_name"].reindex(pick["firm_id"]).to_numpy(),
+            "firm_name": info["name"].reindex(pick["firm_id"]).to_numpy(), "key": pick["key"].astype(str).to_numpy(),
+        }))
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "sample_id", [f"L{i + 1:03d}" for i in range(len(out))])
+    return out

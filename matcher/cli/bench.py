@@ -24,6 +24,19 @@ def _run(name: str, data: Path | None, workdir: Path | None, out: Path | None, *
     return res
 
 
+def _register_chain_assignment() -> None:
+    @bench_app.command("chain-assignment")
+    def chain_assignment(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
+                         n_boot: Annotated[int, typer.Option(help="bootstrap replicates over firms")] = 2000,
+                         seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0) -> None:
+        """Firm → chain segment: precision on the held-out labelled firms, coverage (share placed)."""
+        res = _run("chain_assignment", data, workdir, out, n_boot=n_boot, seed=seed)
+        for half in ("tune", "holdout"):
+            r = res[half]
+            typer.echo(f"{half:8s} precision {r['precision']:.3f} [{r['precision_ci'][0]:.3f}, {r['precision_ci'][1]:.3f}]  "
+                       f"coverage {r['coverage']:.3f} ({r['placed']}/{r['firms']})")
+
+
 def register(app: typer.Typer) -> None:
     @bench_app.command("entry")
     def entry(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
@@ -66,16 +79,7 @@ def register(app: typer.Typer) -> None:
         """Graph statistics, relation-cleaning precision, classifier accuracy, 秦皇岛 chains."""
         _run("chain", data, workdir, out)
 
-    @bench_app.command("chain-assignment")
-    def chain_assignment(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
-                         n_boot: Annotated[int, typer.Option(help="bootstrap replicates over firms")] = 2000,
-                         seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0) -> None:
-        """Firm → chain segment: precision on the held-out labelled firms, coverage (share placed)."""
-        res = _run("chain_assignment", data, workdir, out, n_boot=n_boot, seed=seed)
-        for half in ("tune", "holdout"):
-            r = res[half]
-            typer.echo(f"{half:8s} precision {r['precision']:.3f} [{r['precision_ci'][0]:.3f}, {r['precision_ci'][1]:.3f}]  "
-                       f"coverage {r['coverage']:.3f} ({r['placed']}/{r['firms']})")
+    _register_chain_assignment()
 
     @bench_app.command("regions")
     def regions(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
@@ -98,5 +102,15 @@ def register(app: typer.Typer) -> None:
 
         run_benchmark("travel", data, workdir, out_dir=out)
         typer.echo(f"wrote {out or 'benchmarks/results'}/travel_times.csv and travel_times.md")
+
+    @bench_app.command("registry")
+    def registry(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
+                 timing: Annotated[bool, typer.Option(help="also time a cold and a warm build in a fresh work directory")] = True) -> None:
+        """Registry stage: rows reconciled, county placement, industry accuracy and link precision on held-out labels, time, memory."""
+        res = _run("registry", data, workdir, out, timing=timing)
+        h = res["industry"]["holdout"]
+        typer.echo(f"county share {res['placement']['county_share']:.3f} (秦皇岛 {res['placement']['county_share_city']:.3f}); "
+                   f"industry holdout division {h['model']['division']:.3f} vs baseline {h['baseline']['division']:.3f}; "
+                   f"link precision (holdout, weighted) {res['links']['holdout']['precision_weighted']}")
 
     app.add_typer(bench_app, name="bench")

@@ -37,6 +37,12 @@ def format_summary(report: dict[str, Any]) -> str:
     lines.append(f"quarantine: {report.get('quarantine_rows', 0)} rows")
     for q in report.get("quarantine_by_reason", []):
         lines.append(f"  {q['rows']:7d}  {q['source']}: {q['reason']}")
+    rg = report.get("registry")
+    if rg:
+        lo, pl = rg.get("loader", {}), rg.get("placement", {})
+        lines.append(f"registry sample: read {lo.get('read')}, accepted {lo.get('accepted')}, quarantined {lo.get('quarantined')}; "
+                     f"county level {pl.get('county_share', 0):.1%} (秦皇岛 {(pl.get('county_share_city') or 0):.1%}); "
+                     f"links at threshold {rg.get('links', {}).get('at_threshold')}, expansion events {rg.get('expansion_events')}")
     t = report.get("seconds", {})
     if t:
         lines.append("seconds: " + ", ".join(f"{k} {v}" for k, v in t.items()))
@@ -52,6 +58,7 @@ def register(app: typer.Typer) -> None:
         registry: Annotated[list[Path] | None, typer.Option("--registry", help="企查查/天眼查-style registry export; repeatable")] = None,
         no_user_files: Annotated[bool, typer.Option("--no-user-files", help="forget the user files recorded in the work directory")] = False,
         force: Annotated[bool, typer.Option(help="rebuild even when artifacts are fresh")] = False,
+        no_registry: Annotated[bool, typer.Option("--no-registry", help="skip the registry stage (county profiles from registrations, local presence, expansion events)")] = False,
     ) -> None:
         """Build the firm master, the chain graph, the firms' chain positions and the national profiles.
         User files given here are recorded in the work directory and used by every later command."""
@@ -59,5 +66,5 @@ def register(app: typer.Typer) -> None:
 
         files = [("little_giants", p) for p in (little_giants or [])] + [("registry", p) for p in (registry or [])]
         user_files = [] if no_user_files else (files or None)
-        report = build_all(data, workdir, user_files=user_files, force=force, log=typer.echo)
+        report = build_all(data, workdir, user_files=user_files, force=force, log=typer.echo, registry=not no_registry)
         typer.echo(format_summary(report))

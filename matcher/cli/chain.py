@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         from matcher.chain import load_chain_templates, write_graph
         from matcher.outputs.chain_report import write_region_report
 
-        p = api.pipeline(data, workdir)
+        p = api.open_pipeline(data, workdir)
         if county:
             found = geo.resolve_counties(list(county), p.data_dir)
             codes, level, label = [c for c, _ in found], "county", "+".join(n for _, n in found)

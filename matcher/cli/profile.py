@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
         data: Annotated[Path | None, typer.Option(help="raw data directory (default $MATCHER_DATA)")] = None,
         out: Annotated[Path | None, typer.Option(help="output folder (default out/<city>/profiles)")] = None,
         workdir: Annotated[Path | None, typer.Option(help="work directory (default ./work)")] = None,
+        registry: Annotated[bool, typer.Option(help="also write the registry tables (county_industries.csv, county_segments.csv, local_presence.csv, registry_summary.md)")] = True,
     ) -> None:
         """Write county profiles (CSV + Parquet) and summary.md for CITY's county-level units."""
         from matcher.api import county_profiles
@@ -22,6 +23,19 @@ def register(app: typer.Typer) -> None:
         prof = county_profiles(city, data, workdir)
         target = out or Path("out") / prof.city_name / "profiles"
         written = prof.write(target)
+        if registry:
+            from matcher.api import local_presence, registry_county_industries, registry_frame
+            from matcher.regions.registry_profiles import unit_summaries
+
+            ind = registry_county_industries(city, data, workdir)
+            ind.to_csv(target / "county_industries.csv", index=False, encoding="utf-8")
+            segs = registry_frame("registry_segments", data, workdir)
+            segs = segs[segs["county_code"].isin(prof.units["county_code"].astype(str))]
+            segs.to_csv(target / "county_segments.csv", index=False, encoding="utf-8")
+            pres = local_presence(city, data, workdir)
+            pres.to_csv(target / "local_presence.csv", index=False, encoding="utf-8")
+            (target / "registry_summary.md").write_text(unit_summaries(ind, segs, prof.units, prof.city_name, pres), encoding="utf-8")
+            written += [target / n for n in ("county_industries.csv", "county_segments.csv", "local_presence.csv", "registry_summary.md")]
         n_firms = int(prof.city["count"].sum())
         typer.echo(
             f"{prof.city_name} ({prof.city_code}): {len(prof.units)} units, {n_firms} firms with an industry, "

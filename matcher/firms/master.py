@@ -369,36 +369,53 @@ def listed_name_records(listed: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@dataclass
+class NameIndex:
+    """The firm master's names prepared once for entity resolution (a search box asks many times)."""
+
+    firms: pd.DataFrame
+    records: pd.DataFrame  # prepared resolver records: current, former and short names
+    firm_of: dict[str, str]
+
+    def match(self, queries: list[str], *, threshold: float | None = None, candidates: int = 3) -> pd.DataFrame:
+        """Names typed by a person (a lead, a search box) → firms of the master: one row per query and
+        candidate (best first, at most ``candidates``) with query, rank, firm_id, name, legal_name, score,
+        linked (score ≥ ``threshold``, default :data:`NAME_THRESHOLD`). A query with no candidate gets
+        one row with a null firm_id."""
+        threshold = NAME_THRESHOLD if threshold is None else threshold
+        left = resolve.prepare(pd.DataFrame({"rec_id": [f"q{i}" for i in range(len(queries))], "legal_name": queries,
+                                             "short_name": queries}))
+        scored = resolve.score_pairs(resolve.candidate_pairs(left, self.records), left, self.records)
+        scored["firm_id"] = scored["right_id"].map(self.firm_of)
+        scored = (scored.sort_values(["left_id", "score", "firm_id"], ascending=[True, False, True], kind="stable")
+                  .drop_duplicates(["left_id", "firm_id"]))
+        scored["rank"] = scored.groupby("left_id").cumcount() + 1
+        scored = scored[scored["rank"] <= candidates]
+        info = self.firms.drop_duplicates("firm_id").set_index("firm_id")
+        rows = []
+        for i, q in enumerate(queries):
+            hits = scored[scored["left_id"] == f"q{i}"]
+            if hits.empty:
+                rows.append({"query": q, "rank": 1, "firm_id": None, "name": None, "legal_name": None, "score": 0.0,
+                             "linked": False})
+            for h in hits.itertuples(index=False):
+                rows.append({"query": q, "rank": int(h.rank), "firm_id": h.firm_id, "name": info.at[h.firm_id, "name"],
+                             "legal_name": info.at[h.firm_id, "legal_name"], "score": round(float(h.score), 4),
+                             "linked": bool(h.score >= threshold)})
+        return pd.DataFrame(rows, columns=["query", "rank", "firm_id", "name", "legal_name", "score", "linked"])
+
+
+def name_index(firms: pd.DataFrame) -> NameIndex:
+    """:class:`NameIndex` of the firm master (legal, former and short names)."""
+    right = listed_name_records(firms)
+    return NameIndex(firms, resolve.prepare(right.drop(columns="firm_id")),
+                     dict(zip(right["rec_id"], right["firm_id"], strict=True)))
+
+
 def match_names(queries: list[str], firms: pd.DataFrame, *, threshold: float | None = None, candidates: int = 3
                 ) -> pd.DataFrame:
-    """Names typed by a person (a lead, a search box) → firms of the master, by the project's entity
-    resolution (blocking, then rapidfuzz scores of legal, former and short names): one row per query
-    and candidate (best first, at most ``candidates``) with query, rank, firm_id, name, legal_name,
-    score, linked (score ≥ ``threshold``, default :data:`NAME_THRESHOLD`). A query with no candidate
-    gets one row with a null firm_id."""
-    threshold = NAME_THRESHOLD if threshold is None else threshold
-    left = pd.DataFrame({"rec_id": [f"q{i}" for i in range(len(queries))], "legal_name": queries, "short_name": queries})
-    right = listed_name_records(firms)
-    firm_of = dict(zip(right["rec_id"], right["firm_id"], strict=True))
-    lp, rp = resolve.prepare(left), resolve.prepare(right.drop(columns="firm_id"))
-    scored = resolve.score_pairs(resolve.candidate_pairs(lp, rp), lp, rp)
-    scored["firm_id"] = scored["right_id"].map(firm_of)
-    scored = (scored.sort_values(["left_id", "score", "firm_id"], ascending=[True, False, True], kind="stable")
-              .drop_duplicates(["left_id", "firm_id"]))
-    scored["rank"] = scored.groupby("left_id").cumcount() + 1
-    scored = scored[scored["rank"] <= candidates]
-    info = firms.drop_duplicates("firm_id").set_index("firm_id")
-    rows = []
-    for i, q in enumerate(queries):
-        hits = scored[scored["left_id"] == f"q{i}"]
-        if hits.empty:
-            rows.append({"query": q, "rank": 1, "firm_id": None, "name": None, "legal_name": None, "score": 0.0,
-                         "linked": False})
-        for h in hits.itertuples(index=False):
-            rows.append({"query": q, "rank": int(h.rank), "firm_id": h.firm_id, "name": info.at[h.firm_id, "name"],
-                         "legal_name": info.at[h.firm_id, "legal_name"], "score": round(float(h.score), 4),
-                         "linked": bool(h.score >= threshold)})
-    return pd.DataFrame(rows, columns=["query", "rank", "firm_id", "name", "legal_name", "score", "linked"])
+    """:meth:`NameIndex.match` on a fresh index of ``firms``."""
+    return name_index(firms).match(queries, threshold=threshold, candidates=candidates)
 
 
 def link_fortune_years(fortune: pd.DataFrame, listed: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:
@@ -705,5 +722,6 @@ def summarise(firms: pd.DataFrame, quarantine: pd.DataFrame) -> dict[str, Any]:
 
 
 __all__ = [
-    "FIRM_COLUMNS", "FirmMaster", "MASTER_FOLDERS", "build_firm_master", "link_fortune", "match_names", "summarise",
+    "FIRM_COLUMNS", "FirmMaster", "MASTER_FOLDERS", "NameIndex", "build_firm_master", "link_fortune", "match_names",
+    "name_index", "summarise",
 ]

@@ -699,7 +699,9 @@ def chain_table(
         out = _template_chain_rows(firms, targets, city_code=city_code, anchors=anchors, targeted_chains=targeted_chains,
                                    positions=positions, analysis=analysis)
         codes = set(firms.loc[firms["firm_id"].astype(str).isin(set(map(str, excluded))), "stock_code"].dropna().astype(str))
-        out["leaders_national"] = [_drop_leaders(s, codes) for s in out["leaders_national"]]
+        kept = [_drop_leaders(s, codes) for s in out["leaders_national"]]
+        had = out["leaders_national"].astype(str).str.len() > 0
+        out["leaders_national"] = [k or ("（该环节规模领先的企业均在“未推荐”之列）" if h else "") for k, h in zip(kept, had, strict=True)]
     order = {"强链": 0, "补链": 1, "延链": 2}
     out["_a"] = out["action"].map(order).fillna(3)
     out["_u"] = out["chain"] == UNPLACED

@@ -1,3 +1,0 @@
-from matcher.cli import main
-
-main()

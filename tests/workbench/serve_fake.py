@@ -1,0 +1,35 @@
+"""Run the workbench over an existing database with the invented-firm link (tests/workbench/fakes.py),
+for tests and benchmarks that need a real server process:
+
+    python -m tests.workbench.serve_fake DB_URL WORKDIR PORT [N_FIRMS]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from matcher.workbench.config import Settings
+from matcher.workbench.db import Database
+from matcher.workbench.services import Workbench
+from matcher.workbench.web.app import create_app
+
+from .fakes import CITY, FakeLink
+
+
+def main() -> None:
+    url, workdir, port = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else 30
+    # plain-http clients (httpx) do not send Secure cookies back; browsers do on localhost
+    secure = os.environ.get("WB_SECURE_COOKIES", "1") == "1"
+    settings = Settings(workdir=workdir, db_url=url, city=CITY, login_max_failures=1000, secure_cookies=secure)
+    wb = Workbench(Database(url), FakeLink(n), settings)
+    app = create_app(wb, migrate=True, import_targets=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
