@@ -44,6 +44,7 @@ from matcher.outputs.navmap import (
     city_display_name,
     labelled_analysis,
     labelled_positions,
+    segment_names,
     snapshot_mask,
     targeted_chains,
 )
@@ -218,6 +219,9 @@ def navmap(city: str, options: NavmapOptions | None = None, data_dir: PathLike |
     matches = p.city_matches(city, scored if params else None, key=key, **params)
     targeted = targeted_chains(pack)
     positions = labelled_positions(p.chain_positions["chain_positions"], p.templates, targeted)
+    curated = inputs.curated
+    unit_chains = [(str(r.county_code), str(r.chain)) for r in curated[curated["kind"] == "target"].itertuples()]
+    constraints = curated[curated["kind"] == "exclude"][["county_code", "note", "source"]]
     analysis = labelled_analysis(p.city_chain_analysis(city_code, firms_ if options.snapshot is not None else None,
                                                        key=key if options.snapshot is not None else ""))
     anchors = curated_facts(pack)[1] if pack is not None else None
@@ -227,7 +231,8 @@ def navmap(city: str, options: NavmapOptions | None = None, data_dir: PathLike |
     })
     return assemble_navmap(city_display_name(city, city_code, pack, p.data_dir), city_code, matches, firms_, units, options,
                            positions=positions, analysis=analysis, anchors=anchors, targeted=targeted,
-                           has_pack=pack is not None)
+                           has_pack=pack is not None, eligibility=p.eligibility(city), segment_names=segment_names(p.templates),
+                           unit_chains=unit_chains, constraints=constraints)
 
 
 def write_navmap(nav: Navmap, out_dir: PathLike) -> dict[str, Path]:
@@ -344,7 +349,7 @@ def run_benchmark(name: str, data_dir: PathLike | None = None, workdir: PathLike
     spec = BENCHMARKS[name]
     out = Path(out_dir) if out_dir is not None else resources.results_dir()
     argv = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(options.items()))
-    prov = provenance(spec.code, spec.raw, spec.data, f"matcher bench {name} {argv}".strip())
+    prov = provenance(spec.code, spec.raw, spec.data, f"matcher bench {name.replace('_', '-')} {argv}".strip())
     p = open_pipeline(data_dir, workdir)
     runner = _RUNNERS[name]
     result, markdown = runner(p, out, prov, track, **options)
@@ -430,6 +435,15 @@ def _bench_chain(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o:
     return res, bench_markdown(res)
 
 
+def _bench_chain_assignment(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], str]:
+    from matcher import resources
+    from matcher.bench.chain_assignment import markdown, run
+
+    labels = pd.read_csv(resources.data_path("labels/chain_assignment.csv"), dtype=str, keep_default_na=False)
+    res = run(labels, p.chain_positions["chain_candidates"], n_boot=int(o.get("n_boot", 2000)), seed=int(o.get("seed", 0)))
+    return res, markdown(res)
+
+
 def _bench_regions(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], str]:
     from matcher.bench.regions import markdown, run
 
@@ -478,7 +492,7 @@ def _bench_registry(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, *
 
 _RUNNERS: dict[str, Callable[..., tuple[dict[str, Any], str | None]]] = {
     "entry": _bench_entry, "relocation": _bench_relocation, "geo": _bench_geo, "er": _bench_er,
-    "chain": _bench_chain, "regions": _bench_regions, "speed": _bench_speed, "travel": _bench_travel,
+    "chain": _bench_chain, "chain_assignment": _bench_chain_assignment, "regions": _bench_regions, "speed": _bench_speed, "travel": _bench_travel,
     "registry": _bench_registry,
 }
 

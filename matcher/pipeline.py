@@ -151,7 +151,7 @@ class Pipeline:
         """What the firm master is built from: its raw folders and the user files, the zone table, the code
         of the firm, geo and source stages, the user files' kinds."""
         user = tuple(p for _, p in self.user_files)
-        return Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv",),
+        return Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv", "unicorn_names.csv"),
                       code=("matcher.firms.master", "matcher.geo", "matcher.sources"),
                       params={"user_files": [(k, str(p)) for k, p in self.user_files]})
 
@@ -193,7 +193,8 @@ class Pipeline:
 
     @cached_property
     def chain_positions(self) -> dict[str, pd.DataFrame]:
-        """``chain_positions``, ``chain_template_industries``, ``chain_edges`` (:func:`matcher.chain.chain_inputs`)."""
+        """``chain_candidates`` (every position with its evidence), ``chain_positions`` (the accepted ones),
+        ``chain_template_industries``, ``chain_edges`` (:func:`matcher.chain.chain_inputs`)."""
         chain = self.chain
         inputs = Inputs(data=("chains",), code=("matcher.chain.positions",),
                         upstream=(self._fps["firms"], self._fps["chain"]))
@@ -284,10 +285,27 @@ class Pipeline:
         chain = self.chain
         fr = self.firms if firms is None else firms
         name = f"chain_analysis_{city_code}" + (f"_{key}" if key else "")
+        positions = self.chain_positions["chain_positions"]
         inputs = Inputs(data=("chains",), code=("matcher.chain.analysis",), params={"city": city_code, "key": key},
-                        upstream=(self._fps["firms"], self._fps["chain"]))
+                        upstream=(self._fps["firms"], self._fps["chain"], self._fps["chain_positions"]))
         return self._cached(name, inputs, lambda: Artifact(
-            {name: analyze_region(fr, [city_code], "city", chain, self.templates)})).frames[name]
+            {name: analyze_region(fr, [city_code], "city", chain, self.templates, positions)})).frames[name]
+
+    def eligibility(self, city: str) -> pd.DataFrame:
+        """The firms an eligibility rule leaves out for ``city`` (:func:`matcher.model.eligibility.evaluate`:
+        the national rules of ``data/eligibility.yaml`` with the city pack's overrides), cached per city."""
+        from matcher.model.eligibility import RULES_FILE, evaluate, load_rules, rules_for_pack
+
+        pack = self.pack(city)
+        chosen = self.chain_positions["chain_positions"]
+        placed_by = dict(zip(chosen.loc[chosen["best"].astype(bool), "firm_id"].astype(str),
+                             chosen.loc[chosen["best"].astype(bool), "evidence"].astype(str), strict=True))
+        code = self.city_inputs(city).city_code
+        inputs = Inputs(data=(RULES_FILE, *self._pack_data(city)), code=("matcher.model.eligibility",),
+                        params={"city": code}, upstream=(self._fps["firms"], self._fps["chain_positions"]))
+        name = f"eligibility_{code}"
+        return self._cached(name, inputs, lambda: Artifact(
+            {name: evaluate(self.firms, rules_for_pack(load_rules(), pack), placed_by)})).frames[name]
 
     def fingerprint(self, stage: str) -> str | None:
         return self._fps.get(stage)

@@ -32,3 +32,20 @@ def test_labelled_rows_are_the_recorded_draw(data_dir: Path, name: str, draw, co
     strata = labels["stratum"] if "stratum" in labels.columns else pd.Series("all", index=labels.index)
     sizes = labels.groupby([strata, labels["half"]]).size().unstack()
     assert (sizes.nunique(axis=1) == 1).all() and sizes.shape[1] == 2
+
+
+def test_chain_assignment_labels_are_the_recorded_draw(pipe) -> None:  # noqa: ANN001
+    """The 360 firms are the seeded draw from the recorded population; every candidate the code now
+    gives those firms is labelled (rows of the templates before amendment A3 stay, marked current = no)."""
+    from matcher.bench.samples import chain_assignment_sample
+
+    labels = _labels("chain_assignment")
+    pop = pd.read_csv(resources.data_path("labels/chain_assignment_population.csv"), dtype=str)
+    drawn = chain_assignment_sample(pop, pipe.chain_positions["chain_candidates"]).astype(str)
+    cur = labels[labels["current"] == "yes"]
+    key = ["sample_id", "firm_no", "half", "firm_id", "chain", "segment"]
+    pd.testing.assert_frame_equal(cur[key].reset_index(drop=True), drawn[key].reset_index(drop=True), check_dtype=False)
+    assert cur.loc[cur["chain"] != "", "label"].isin(["0", "1", "?"]).all()
+    firms = labels.drop_duplicates("firm_id")
+    assert len(firms) == 360 and firms["half"].value_counts().to_dict() == {"tune": 180, "holdout": 180}
+    assert (labels["chain"] != "").sum() >= 400

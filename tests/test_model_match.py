@@ -99,15 +99,20 @@ def test_fit_recovers_a_known_choice_rule() -> None:
         FirmCountyRanker(weights={"a": 0.0}, fit_features=["a"]).fit(X, np.zeros(len(X)))
 
 
-def test_primary_positions_prefers_targeted_chain() -> None:
-    from matcher.chain.positions import primary_positions
+def test_targeted_chain_wins_only_among_equally_evidenced_positions() -> None:
+    """Issue 16: a firm was put on a city-targeted chain at any weight (王府井 → 粮油 at a business-scope
+    mention). Now the preference breaks ties among the best-evidenced positions only."""
+    from matcher.chain.positions import choose_positions
 
-    pos = pd.DataFrame({"firm_id": ["a", "a", "b", "b"], "chain": ["甲链", "乙链", "甲链", "乙链"],
-                        "segment": ["上游", "下游", "中游", "中游"], "weight": [1.0, 0.2, 0.5, 0.9]})  # fmt: skip
-    got = primary_positions(pos, {"乙链"}).set_index("firm_id")
-    assert got.loc["a", "chain"] == "乙链" and got.loc["b", "chain"] == "乙链"
-    got = primary_positions(pos, set()).set_index("firm_id")
-    assert got.loc["a", "chain"] == "甲链" and got.loc["b", "chain"] == "乙链"  # then by weight
+    pos = pd.DataFrame({
+        "firm_id": ["a", "a", "b", "b"], "chain": ["甲链", "乙链", "甲链", "乙链"], "segment": ["上游", "下游", "中游", "中游"],
+        "evidence": ["industry", "product", "industry", "industry"], "score": [2.0, 0.3, 2.0, 2.0],
+        "evidence_text": ["x", "y", "x", "x"], "best": [True, False, True, True],
+    })  # fmt: skip
+    got = choose_positions(pos, {"乙链"}).set_index("firm_id")
+    assert got.loc["a", "chain"] == "甲链"  # its own industry beats a side product on the targeted chain
+    assert got.loc["b", "chain"] == "乙链"  # equal evidence: the targeted chain
+    assert choose_positions(pos, set()).set_index("firm_id").loc["b", "chain"] == min("甲链", "乙链")  # then the name
 
 
 def test_curated_from_pack() -> None:
@@ -156,6 +161,9 @@ def test_score_matches_qinhuangdao(pipe) -> None:  # noqa: ANN001
     assert heavy["firm_id"].nunique() > 20
     bdh = heavy[heavy["county_code"] == "130304"]
     assert (bdh["is_excluded"] == 1).all() and (bdh["rank"] >= 8).all()
+    # issue 16: distance to the firm's home no longer picks the unit inside the city (卢龙县 took 84 of 200)
+    located = m[m["distance_km"].notna()]
+    assert located.groupby("firm_id")["distance_km"].nunique().eq(1).all()
     best = best_landing(m)
     assert best["firm_id"].is_unique and len(best) == n_firms
     # deterministic, and `top` keeps the best firms
@@ -178,3 +186,14 @@ def test_fused_scoring_equals_grid_scoring() -> None:
     grid = feature_grid(fa, t, FEATURES)
     r = FirmCountyRanker().fit(pd.DataFrame({f: np.asarray(v, float).ravel() for f, v in grid.items()}))
     np.testing.assert_allclose(r.score_firms(fa, t), r.score_grid(grid), rtol=1e-5, atol=1e-5)
+
+
+def test_standing_text_says_no_placeholder_controller() -> None:
+    """Issue 16: "，无；" stood in 159 reasons (the source's controller type "无")."""
+    from matcher.model.match import standing_text
+
+    f = pd.DataFrame({"firm_id": ["a", "b"], "is_listed": [True, True], "stock_code": ["000001", "000002"],
+                      "employees": [10.0, 20.0], "controller_type": ["无", "民营企业"]})
+    got = standing_text(f)
+    assert "无" not in got["a"] and got["a"].endswith("员工10人")
+    assert got["b"].endswith("民营企业")

@@ -237,7 +237,9 @@ def test_real_qinhuangdao_targets_contract(data_dir: Path, real_workdir: Path) -
     t = nav.targets
     assert list(t.columns) == TARGET_COLUMNS
     n_outside = int((nav.firms["city_code"].astype("string").fillna("") != "130300").sum())
-    assert len(t) == nav.meta["n_scored"] == n_outside > 4000  # every eligible firm of the master, ranked
+    left_out = nav.not_recommended[nav.not_recommended["scope"] == "全市"]
+    assert nav.meta["n_scored"] == n_outside
+    assert len(t) + len(left_out) == n_outside and len(t) > 4000  # every firm of the master: ranked, or listed in 未推荐
     assert t["rank"].tolist() == list(range(1, len(t) + 1))
     assert t["score"].is_monotonic_decreasing
     assert t["firm_id"].is_unique
@@ -246,11 +248,13 @@ def test_real_qinhuangdao_targets_contract(data_dir: Path, real_workdir: Path) -
     assert t["county_code"].isin(units).all() and t["county_name"].notna().all()
     assert t["reasons"].notna().all() and t["reasons"].str.len().gt(30).all()
     assert t["reasons"].str.contains("推荐落地").all()
-    assert t["action"].isin(ACTIONS).all() and t["action"].nunique() == 3
+    placed = t["chain"] != "未归链"
+    assert t.loc[placed, "action"].isin(ACTIONS).all() and t.loc[placed, "action"].nunique() == 3
+    assert (t.loc[~placed, "action"] == "").all()
     assert (t["home_city_code"].astype("string").fillna("") != "130300").all()
     assert t["home_region"].ne("未知").mean() > 0.95
-    # the curated chains of the pack are used
-    assert (t["chain_basis"] == "产业链模板").any()
+    # the curated chains of the pack are used, and each placement says its evidence
+    assert t.loc[placed, "chain_basis"].str.match(r"^(申万行业|主营产品|行业（Tushare）)：").all()
     assert set(nav.counties["county_code"]) == units
 
 
@@ -258,7 +262,10 @@ def test_real_qinhuangdao_targets_contract(data_dir: Path, real_workdir: Path) -
 @pytest.mark.slow
 def test_real_filters_really_filter(data_dir: Path, real_workdir: Path) -> None:
     nav = real_navmap(str(data_dir), str(real_workdir))
-    kw = {"positions": nav.positions, "quality": nav.quality}
+    from matcher.pipeline import Pipeline
+
+    elig = Pipeline.open(data_dir, real_workdir, user_files=[]).eligibility("秦皇岛")
+    kw = {"positions": nav.positions, "quality": nav.quality, "eligibility": elig}
 
     def run(**opts: object) -> pd.DataFrame:
         return assemble_navmap(nav.city, nav.city_code, nav.matches, nav.firms, nav.units, NavmapOptions(**opts), **kw).targets
@@ -315,3 +322,165 @@ def test_cli_works_for_a_city_without_a_pack(data_dir: Path, real_workdir: Path,
     assert (t["home_city_code"] != "130200").all() and t["reasons"].str.len().gt(30).all()
     for f in ("navmap.xlsx", "navmap.html", "navmap.md"):
         assert (out / f).stat().st_size > 1000
+
+
+# ------------------------------------------------------------------------ chain templates (issue 16)
+def synthetic_template_navmap(options: NavmapOptions | None = None) -> Navmap:
+    """The synthetic city with one chain template 合成链: F1 on 中游 by its industry, F2 on 上游 by its
+    products, every other firm 未归链; F5 is left out by an eligibility rule (a bank, say)."""
+    matches, firms, units = synthetic_inputs()
+    seg = {"S:F1": "中游", "S:F2": "上游"}
+    matches["chain"] = matches["firm_id"].map({f: "合成链" for f in seg})
+    matches["segment"] = matches["firm_id"].map(seg)
+    names = {("合成链", "上游"): "上游·材料", ("合成链", "中游"): "中游·整机", ("合成链", "下游"): "下游·应用"}
+    positions = pd.DataFrame({"firm_id": ["S:F1", "S:F2", "S:L1"], "chain": "合成链",
+                              "segment": ["中游·整机", "上游·材料", "中游·整机"],
+                              "evidence_text": ["申万行业：专用设备", "主营产品：合成材料 0.60", "申万行业：专用设备"]})
+    analysis = pd.DataFrame({
+        "chain": "合成链", "segment": ["上游·材料", "中游·整机", "下游·应用"], "segment_name": ["材料", "整机", "应用"],
+        "local_firms": [0, 1, 0], "national_firms": [5, 9, 4], "rca": [0.0, 3.1, 0.0], "strength": ["缺", "强", "缺"],
+        "action": ["补链", "延链", "补链"], "reason": "", "leaders": ["合成企业二", "合成企业一", ""],
+        "local_firm_names": ["", "合成本地一", ""], "curated_local": "", "links_from_previous": 0, "template_flag": "",
+    })
+    elig = pd.DataFrame({"firm_id": ["S:F5"], "rule": ["finance"], "rule_name": ["金融机构"], "reason": ["合成原因：持牌金融机构"],
+                         "source": ["https://example.org/synthetic"]}).astype("string")
+    quality = pd.DataFrame({"benchmark": ["entry"], "model": ["rankers.synthetic"], "metric": ["roc_auc"], "value": [0.75]})
+    return assemble_navmap("合成市", SYN_CITY, matches, firms, units, options or NavmapOptions(top=0), quality=quality,
+                           positions=positions, analysis=analysis, segment_names=names, eligibility=elig)
+
+
+def test_one_action_per_segment_in_every_sheet() -> None:
+    """Issue 16: the same segment was 强链 in targets.csv and 延链 in 产业链图谱."""
+    nav = synthetic_template_navmap()
+    t = nav.targets.set_index("firm_id")
+    chain_action = {(r.chain, r.segment): r.action for r in nav.chains.itertuples()}
+    assert t.at["S:F1", "action"] == chain_action[("合成链", "中游·整机")] == "延链"
+    assert t.at["S:F2", "action"] == chain_action[("合成链", "上游·材料")] == "补链"
+    county_action = {(r.firm_id, r.chain, r.segment): r.action for r in nav.counties.itertuples()}
+    for (fid, ch, sg), a in county_action.items():
+        if ch != "未归链":
+            assert a == chain_action[(ch, sg)], (fid, ch, sg)
+    assert t.at["S:F1", "reasons"].startswith("延链：合成“合成链·中游·整机”")
+    assert "归链依据：申万行业：专用设备" in t.at["S:F1", "reasons"]
+
+
+def test_weak_evidence_is_said_to_be_unplaced() -> None:
+    t = synthetic_template_navmap().targets.set_index("firm_id")
+    assert t.at["S:F3", "chain"] == "未归链" and t.at["S:F3", "action"] == ""
+    assert t.at["S:F3", "reasons"].startswith("未归链") and "化学制药" in t.at["S:F3", "reasons"]
+    assert t.at["S:F1", "chain_basis"] == "申万行业：专用设备"
+
+
+def test_excluded_firms_are_listed_with_their_reason(tmp_path: Path) -> None:
+    """Issue 16: banks and the like were recommended; now they are left out and listed in 未推荐."""
+    nav = synthetic_template_navmap()
+    assert "S:F5" not in set(nav.targets["firm_id"])
+    nr = nav.not_recommended.set_index("firm_id")
+    assert nr.at["S:F5", "rule"] == "金融机构" and nr.at["S:F5", "scope"] == "全市"
+    assert nr.at["S:F5", "reason"] == "合成原因：持牌金融机构" and nr.at["S:F5", "rank_if_eligible"] == 5
+    paths = write_navmap(nav, tmp_path)
+    back = pd.read_csv(paths["not_recommended.csv"], dtype=str, encoding="utf-8-sig")
+    assert back["firm_id"].tolist() == ["S:F5"]
+    from matcher.outputs.excel import read_sheet
+
+    sheet = read_sheet(paths["navmap.xlsx"], "未推荐")
+    assert sheet["企业简称"].tolist() == ["合成企业五"] and sheet["原因"].iloc[0] == "合成原因：持牌金融机构"
+    assert any("未推荐" in str(v) for v in nav.overview["item"])
+
+
+# ------------------------------------------------------------- issue 16 on the real data (top 200)
+@functools.cache
+def real_top200(data_dir: str, workdir: str, city: str) -> Navmap:
+    """The default map (top 200) of ``city``, built once per session."""
+    from matcher.api import navmap
+
+    return navmap(city, NavmapOptions(), Path(data_dir), Path(workdir))
+
+
+FINANCE_TUSHARE = {"银行", "证券", "保险", "多元金融"}
+PROPERTY_TUSHARE = {"全国地产", "区域地产", "园区开发"}
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.parametrize("city", ["秦皇岛", "唐山"])
+def test_real_top200_holds_no_bank_broker_insurer_st_or_developer(data_dir: Path, real_workdir: Path, city: str) -> None:
+    """Issue 16: 10 banks, insurers and brokers, 11 developers (华夏幸福 and 荣盛发展 in default) and two *ST
+    firms were in 秦皇岛's top 200; 唐山's top four were big banks. 唐山 has no pack: national defaults."""
+    nav = real_top200(str(data_dir), str(real_workdir), city)
+    t = nav.targets
+    assert len(t) == 200
+    f = nav.firms.set_index("firm_id").loc[t["firm_id"]]
+    sw = f["sw_l1_code"].astype("string").fillna("") + "|" + f["sw_l2_code"].astype("string").fillna("") + "|" + \
+        f["sw_l3_code"].astype("string").fillna("")
+    finance = sw.str.contains(r"(?:^|\|)4[89]\d{4}") & ~sw.str.contains("490306")
+    assert not finance.any(), list(f.index[finance])
+    assert not f["industry_tushare"].isin(FINANCE_TUSHARE | PROPERTY_TUSHARE).fillna(False).any()
+    assert not sw.str.contains(r"(?:^|\|)4301\d\d").any()  # 房地产开发, defaulted developers included
+    assert not t["name"].isin(["华夏幸福", "荣盛发展", "绿地控股"]).any()
+    assert not t["name"].str.contains(r"^\*?S?\*?ST|^退市|退$").any()
+    # every left-out firm is listed, with a rule and a reason
+    nr = nav.not_recommended
+    assert {"金融机构", "房地产开发", "风险警示或退市"} <= set(nr["rule"])
+    assert nr["reason"].str.len().gt(10).all() and nr["source"].str.startswith("http").all()
+    assert {"农业银行", "华夏幸福"} <= set(nr["name"])
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_every_named_unit_receives_its_chain(data_dir: Path, real_workdir: Path) -> None:
+    """Issue 16: 北戴河新区 (the State Council's 生命健康 demonstration zone) got none of the 16 生命健康 targets,
+    which all went to 卢龙县; 卢龙县 got 84 of 200 (nearest Beijing and Tangshan)."""
+    nav = real_top200(str(data_dir), str(real_workdir), "秦皇岛")
+    t = nav.targets
+    from matcher.regions import load_city_pack
+
+    pack = load_city_pack("秦皇岛")
+    named = [(u.code, str(c.value)) for u in pack.units for c in u.targeted_chains]
+    assert ("130372", "生命健康") in named
+    have = set(zip(t["county_code"], t["chain"], strict=True))
+    missing = [(u, c) for u, c in named if (u, c) not in have]
+    assert missing == [x for x in missing if x in {(g["county_code"], g["chain"]) for g in nav.meta["uncovered_unit_chains"]}]
+    assert ("130372", "生命健康") in have
+    life = t[t["chain"] == "生命健康"]
+    assert life["county_code"].nunique() >= 2
+    assert (t["county_code"] == "130324").sum() < 84
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_tangshan_targets_are_not_sent_to_the_unit_nearest_beijing(data_dir: Path, real_workdir: Path) -> None:
+    """Issue 16: 151 of 唐山's 200 landed in 玉田县, the unit nearest most firms' homes."""
+    t = real_top200(str(data_dir), str(real_workdir), "唐山").targets
+    assert t["county_code"].value_counts().iloc[0] < 100
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.parametrize("city", ["秦皇岛", "唐山"])
+def test_real_reasons_are_clean_and_cite_the_firm_s_own_chain(data_dir: Path, real_workdir: Path, city: str) -> None:
+    """Issue 16: a stray "，无；" in 159 rows; 冀中能源 (港口物流) cited "重点招商产业链 装配式建筑"."""
+    import re
+
+    t = real_top200(str(data_dir), str(real_workdir), city).targets
+    assert not t["reasons"].str.contains("，无；|；无；|nan|None|<NA>|NaN").any()
+    for chain, text in zip(t["chain"], t["reasons"], strict=True):
+        for cited in re.findall(r"“([^”]+)”是[^；]*?的重点招商产业链", text):
+            assert cited == chain, (chain, text)
+        for cited in re.findall(r"已有“([^”]+)”链上重点企业", text):
+            assert cited == chain, (chain, text)
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_leaders_follow_the_same_evidence(data_dir: Path, real_workdir: Path) -> None:
+    """Issue 16: the 链主 column named 世纪华通 (games) for auto parts and 盐田港 (ports) for prefab buildings."""
+    nav = real_top200(str(data_dir), str(real_workdir), "秦皇岛")
+    c = nav.chains.set_index(["chain", "segment"])
+    auto = c.loc[("汽车零部件", "中游·汽车零部件"), "leaders_national"]
+    prefab = c.loc[("装配式建筑", "中游·预制构件、钢结构与部品"), "leaders_national"]
+    assert "世纪华通" not in auto and "盐田港" not in prefab and auto and prefab
+    t = nav.targets
+    assert not ((t["name"] == "王府井") & (t["chain"] == "粮油食品")).any()
+    on_chain = nav.chains[nav.chains["chain"] != "未归链"]
+    assert "爱迪特" not in " ".join(on_chain["local_firms"].astype(str))  # no longer the city’s grain-and-oil firm

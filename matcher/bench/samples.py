@@ -66,6 +66,36 @@ def geo_holdout_sample(data_dir: Path, seed_draw: int = 20261204, seed_half: int
     return pd.concat(parts, ignore_index=True)
 
 
+CHAIN_POPULATION_FILE = "labels/chain_assignment_population.csv"
+
+
+def chain_assignment_sample(population: pd.DataFrame, candidates: pd.DataFrame, n_firms: int = 360,
+                            seed_draw: int = 20261206, seed_half: int = 20261207) -> pd.DataFrame:
+    """``data/labels/chain_assignment.csv``'s rows (before labels): ``n_firms`` firms drawn uniformly
+    without replacement (``default_rng(seed_draw)``) from the population — the distinct firms of the top
+    500 targets of 秦皇岛 and of 唐山 at the draw (``data/labels/chain_assignment_population.csv``), sorted
+    by firm_id —, each with every candidate (chain, segment) it has any evidence for
+    (:func:`matcher.chain.positions.candidate_positions`, sorted by chain and segment), or one row with
+    empty chain and segment when it has none. A second generator permutes the drawn firms: the first
+    half of the permutation is ``tune``, the rest ``holdout`` (a firm's rows stay in one half).
+    Columns: sample_id (``F<draw order>-<k>``), firm_no (draw order, 1-based), half, firm_id, chain, segment."""
+    pool = np.array(sorted(population["firm_id"].astype(str).unique()))
+    pick = pool[np.random.default_rng(seed_draw).choice(len(pool), size=n_firms, replace=False)]
+    perm = np.random.default_rng(seed_half).permutation(n_firms)
+    half = np.empty(n_firms, dtype=object)
+    half[perm[: n_firms // 2]] = "tune"
+    half[perm[n_firms // 2:]] = "holdout"
+    cand = candidates.assign(firm_id=candidates["firm_id"].astype(str))
+    rows = []
+    for i, fid in enumerate(pick):
+        c = cand[cand["firm_id"] == fid].sort_values(["chain", "segment"], kind="stable")
+        keys = list(zip(c["chain"].astype(str), c["segment"].astype(str), strict=True)) or [("", "")]
+        for k, (ch, seg) in enumerate(keys, start=1):
+            rows.append({"sample_id": f"F{i + 1:03d}-{k}", "firm_no": i + 1, "half": half[i], "firm_id": fid,
+                         "chain": ch, "segment": seg})
+    return pd.DataFrame(rows, columns=["sample_id", "firm_no", "half", "firm_id", "chain", "segment"])
+
+
 LINK_STRATA = ("legal", "stem", "core", "brand")
 
 

@@ -33,7 +33,8 @@ ANALYSIS_COLUMNS = [
     "leaders", "local_firm_names", "curated_local", "links_from_previous", "template_flag",
 ]
 LEVEL_COLUMN = {"city": "city_code", "county": "county_code"}
-N_LEADERS = 5
+#: leaders listed per segment (the map shows the first five that are eligible targets)
+N_LEADERS = 10
 #: a firm counts in a segment's analysis when its position weight reaches this (an industry match is 1;
 #: a product match counts its share, and a business-scope mention alone, 0.05, does not)
 MIN_WEIGHT = 0.1
@@ -221,14 +222,31 @@ def _curated(template: ChainTemplate, segment: str, region_codes: list[str], lev
     return out
 
 
+def _counted_positions(f: pd.DataFrame, chain_data: ChainData, templates: list[ChainTemplate],
+                       positions: pd.DataFrame | None) -> pd.DataFrame:
+    """The positions a region's analysis counts: the accepted ones when given (match_via ``industry`` for
+    firms placed by their own industry, the only 链主 candidates; ``classifier`` marks the others, which
+    count but are never leaders), else the weight rule of :func:`firm_chain_positions`."""
+    if positions is not None:
+        return positions.assign(match_via=np.where(positions["evidence"] == "industry", "industry", "classifier"))
+    pos = firm_chain_positions(f, chain_data, templates)
+    return pos[pos["weight"] >= MIN_WEIGHT]
+
+
 def analyze_region(
     firms: pd.DataFrame,
     region_codes: list[str],
     level: str,
     chain_data: ChainData,
     templates: list[ChainTemplate],
+    positions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per chain and segment: local and national firms, RCA, strength, action with its reason, leaders."""
+    """Per chain and segment: local and national firms, RCA, strength, action with its reason, leaders.
+
+    ``positions``: the accepted positions (:func:`matcher.chain.positions.assign_positions`: firm_id,
+    chain, segment, evidence). When given, a firm counts in a segment only on that evidence, and only
+    firms placed there by their own Shenwan industry are proposed as 链主 (a leader of a segment is a firm
+    of its industry, not one with a side line in it). Without it, the older weight rule applies."""
     if level not in LEVEL_COLUMN:
         raise ValueError(f"level must be 'city' or 'county', not {level!r}")
     col = LEVEL_COLUMN[level]
@@ -237,8 +255,7 @@ def analyze_region(
     local_ids = set(located.loc[located[col].isin(region_codes), "firm_id"])
     n_all, n_local = located["firm_id"].nunique(), len(local_ids)
     located_ids = set(located["firm_id"])
-    pos = firm_chain_positions(f, chain_data, templates)
-    pos = pos[pos["weight"] >= MIN_WEIGHT]
+    pos = _counted_positions(f, chain_data, templates, positions)
     reach = firm_reach(chain_data)
     names = f.drop_duplicates("firm_id").set_index("firm_id")["name"]
     rows = []
@@ -249,6 +266,7 @@ def analyze_region(
             nat = [i for i in ids if i in located_ids]
             seg_pos = pos[(pos["chain"] == t.chain) & (pos["segment"] == s.segment)]
             evidenced = set(seg_pos.loc[seg_pos["match_via"] != "classifier", "firm_id"]) & located_ids
+            counted = set(seg_pos["firm_id"]) if positions is not None else evidenced
             loc = sorted(i for i in ids if i in local_ids)
             rca = balassa(len(loc), n_local, len(nat), n_all)
             cur = _curated(t, s.segment, region_codes, level)
@@ -271,7 +289,7 @@ def analyze_region(
                     "rca": round(rca, 3),
                     "strength": strength,
                     "leaders": "; ".join(leaders_for(sorted(evidenced), f, reach)),
-                    "local_firm_names": "; ".join(str(names.get(i, i)) + ("" if i in evidenced else "(分类器)") for i in loc),
+                    "local_firm_names": "; ".join(str(names.get(i, i)) + ("" if i in counted else "(分类器)") for i in loc),
                     "curated_local": "; ".join(f"{c['fact']} [{c['source']}]" for c in cur),
                     "links_from_previous": int(links.loc[s.segment, "forward_evidence"]) if s.segment in links.index else 0,
                     "template_flag": flag,

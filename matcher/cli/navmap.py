@@ -65,6 +65,7 @@ def register(app: typer.Typer) -> None:
         paths = write_navmap(nav, out)
         t = nav.targets
         counts = "、".join(f"{a}{int((t['action'] == a).sum())}" for a in ("强链", "补链", "延链"))
+        counts += f"、未归链{int((t['chain'] == '未归链').sum())}; {len(nav.not_recommended)} left out, see not_recommended.csv"
         typer.echo(f"{nav.city}: {len(t)} targets of {nav.meta['n_scored']} scored firms ({counts}) "
                    f"in {time.perf_counter() - t0:.1f}s")
         for p in paths.values():

@@ -47,6 +47,7 @@ from matcher.firms.locate import (
     user_geo,
 )
 from matcher.firms.schema import FIRM_COLUMNS, conform, validate_firms
+from matcher.firms.unicorn_names import apply_unicorn_names, load_unicorn_names
 from matcher.sources.base import (
     QUARANTINE_COLUMNS,
     LoadResult,
@@ -657,6 +658,9 @@ def build_firm_master(data_dir: Path, user_files: Iterable[tuple[str, Path]] = (
     t_listed = time.perf_counter()
 
     unicorns, ucounts = chinese_unicorns(res, data_dir)
+    n_before = len(unicorns)
+    unicorns = apply_unicorn_names(unicorns, load_unicorn_names())  # cited Chinese names; one row per firm
+    ucounts["merged_by_name_table"] = n_before - len(unicorns)
     ul = link_unicorns_to_listed(unicorns, listed)
     ucounts["linked_to_listed"] = len(ul)
     ucounts["links_to_listed"] = [

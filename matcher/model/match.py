@@ -44,7 +44,6 @@ from matcher.model.pairs import (
     distance_grid,
     feature_grid,
     firm_arrays,
-    industry_prefix,
     supply_matrix,
     to_level,
     travel_hours,
@@ -329,7 +328,7 @@ class CityInputs:
     pack: CityPack | None
     industry_names: dict[str, str]
     curated: pd.DataFrame  # county_code, kind (exclude/target/anchor), industry, chain, note, source
-    positions: pd.DataFrame  # firm_id, chain, segment, weight (every position; one is chosen per firm)
+    positions: pd.DataFrame  # the accepted positions (matcher.chain.positions.assign_positions): firm_id, chain, segment, evidence, score, best
     edges: pd.DataFrame  # from_sw, to_sw, weight at Shenwan level 2
 
 
@@ -339,8 +338,9 @@ def city_inputs(city: str, data_dir: Path, pack: CityPack | None, chain: Mapping
     (:func:`matcher.chain.chain_inputs`: ``chain_positions``, ``chain_template_industries``, ``chain_edges``)."""
     units = city_units_for(city, data_dir, pack)
     names = industry_names(data_dir)
-    curated = expand_chain_targets(curated_from_pack(pack, names, product_chain_lookup(templates)),
-                                   chain["chain_template_industries"])
+    # targets match a firm through its own chain positions only (not through its industry code alone,
+    # which would mark a steel maker placed in 汽车零部件 as a target of 装配式建筑 and cite that chain)
+    curated = curated_from_pack(pack, names, product_chain_lookup(templates))
     return CityInputs(str(units["city_code"].iloc[0]), units, national_counties(data_dir), pack, names, curated,
                       chain["chain_positions"], chain["chain_edges"])
 
@@ -375,20 +375,6 @@ def curated_from_pack(
             for ch in sorted(chains):
                 rows.append({"county_code": u.code, "kind": "anchor", "industry": None, "chain": str(ch), "note": a.name, "source": a.source})
     return pd.DataFrame(rows, columns=cols).astype("string")
-
-
-def expand_chain_targets(curated: pd.DataFrame, templates: pd.DataFrame | None) -> pd.DataFrame:
-    """Add ``target`` rows per industry of each targeted chain, when chain templates (chain, sw_code)
-    are available, so a firm matches a target through its industry as well as its chain."""
-    if templates is None or len(templates) == 0 or len(curated) == 0:
-        return curated
-    tgt = curated[(curated["kind"] == "target") & curated["chain"].notna()]
-    t = templates[["chain", "sw_code"]].dropna().astype("string")
-    extra = tgt.drop(columns="industry").merge(t.rename(columns={"sw_code": "industry"}), on="chain", how="inner")
-    return pd.concat([curated, extra[curated.columns]], ignore_index=True).drop_duplicates()
-
-
-
 
 
 def prepare_firms(firms: pd.DataFrame) -> pd.DataFrame:
@@ -449,16 +435,20 @@ def score_matches(
     tables = match_tables(units, fr, national, edges=edges, curated=curated)
 
     eligible = fr[fr["city_code"].astype("string").fillna("") != inputs.city_code].reset_index(drop=True)
-    fa = firm_arrays(eligible, tables, industry_col="industry", chain_col="chain")
+    options = chain_options(eligible, inputs.positions)
+    fa = firm_arrays(options, tables, industry_col="industry", chain_col="chain")
     grid = feature_grid(fa, tables, FEATURES)
-    grid = with_city_level_place_features(grid, eligible, fr, units, national, edges)
+    grid = with_city_level_place_features(grid, options, fr, units, national, edges)
     if ranker is None:
         ranker = FirmCountyRanker()
     if not hasattr(ranker, "coef_"):
         sample = pd.DataFrame({f: np.asarray(v, dtype=np.float64).ravel() for f, v in grid.items()})
         ranker.fit(sample)
     scores = np.asarray(ranker.score_grid(grid), dtype=np.float64)
-    out = _long_frame(eligible, tables, grid, scores)
+    keep = choose_chain_options(options, scores, targeted)
+    eligible = options.iloc[keep].reset_index(drop=True)
+    grid = {f: np.asarray(v)[keep] for f, v in grid.items()}
+    out = _long_frame(eligible, tables, grid, scores[keep])
     if top is not None:
         best = out[out["rank"] == 1].sort_values(["score", "firm_id"], ascending=[False, True], kind="stable")
         keep = set(best["firm_id"].head(top))
@@ -468,15 +458,55 @@ def score_matches(
     return out
 
 
+def chain_options(eligible: pd.DataFrame, positions: pd.DataFrame | None) -> pd.DataFrame:
+    """``eligible`` with one row per (firm, chain) among the firm's best-evidenced positions (``best``
+    rows of :func:`matcher.chain.positions.assign_positions`: a steel maker's own industry places it
+    upstream of several chains alike); firms with one or none keep one row. Column ``_firm`` numbers the
+    firms (0-based, in ``eligible`` order)."""
+    base = eligible.reset_index(drop=True).assign(_firm=np.arange(len(eligible)))
+    if positions is None or positions.empty or "best" not in positions.columns:
+        return base
+    p = positions[positions["best"].astype(bool)].sort_values(["firm_id", "score", "segment"], ascending=[True, False, True], kind="stable")
+    p = p.drop_duplicates(["firm_id", "chain"])
+    multi = p[p.duplicated("firm_id", keep=False)][["firm_id", "chain", "segment"]]
+    if multi.empty:
+        return base
+    single = base[~base["firm_id"].isin(multi["firm_id"])]
+    many = base[base["firm_id"].isin(multi["firm_id"])].drop(columns=["chain", "segment"]).merge(multi, on="firm_id", how="left")
+    out = pd.concat([single, many[base.columns]], ignore_index=True)
+    return out.sort_values(["_firm", "chain"], kind="stable").reset_index(drop=True)
+
+
+def choose_chain_options(options: pd.DataFrame, scores: np.ndarray, preferred: set[str]) -> np.ndarray:
+    """Row positions of ``options`` to keep, one per firm: the (chain, unit) pair with the highest score
+    among the firm's equally evidenced chains; on a tie the city's targeted chains first, then the chain's
+    name. Firms keep their order."""
+    best = np.round(scores.max(axis=1), 6)
+    key = pd.DataFrame({"_firm": options["_firm"].to_numpy(), "_s": -best,
+                        "_p": ~options["chain"].astype("string").fillna("").isin(preferred).to_numpy(),
+                        "_c": options["chain"].astype("string").fillna("").to_numpy(), "_i": np.arange(len(options))})
+    key = key.sort_values(["_firm", "_s", "_p", "_c", "_i"], kind="stable").drop_duplicates("_firm")
+    return key["_i"].to_numpy()
+
+
 #: Place features whose weights were fitted on the relocation benchmark, where the units are
 #: prefecture cities. They are computed at that level (every firm counted in its city, every city of
 #: the country as reference) and shared by all counties of the city, so that they rank firms for the
 #: city but do not pick the county: at county level they would measure only where the few listed firms
 #: of a city happen to be registered (in 秦皇岛, 4 of its 6 in the 经开区), which sent almost every
 #: firm to one county. The county is chosen by what differs between counties: chain links with local
-#: firms, curated targets and constraints, anchor firms and distance.
+#: firms, curated targets and constraints, anchor firms.
+#:
+#: Distance and travel time are city-level too (from the firm's home to the city's point, the mean of
+#: its units' points): the fitted distance weight comes from the choice between cities hundreds of
+#: kilometres apart, and a firm's home is equally far from every unit of one city to planning
+#: precision (秦皇岛's units lie within about 100 km of each other; for a firm 300 km away the log
+#: distance differs by a few per cent). Measured per county it sent every firm to the unit nearest its
+#: home (卢龙县 for firms from Beijing and Tangshan: 84 of 秦皇岛's 200 targets; 玉田县: 151 of 唐山's
+#: 200), a choice no data supports.
 CITY_LEVEL_FEATURES: tuple[str, ...] = (
     "unit_size", "local_count", "rca", "density", "province_count", "neighbour_count", "momentum", "size_x_unit_size",
+    "distance_km", "log_distance", "travel_hours",
 )
 
 
@@ -561,6 +591,10 @@ def _local_firms(fr: pd.DataFrame, unit_codes: np.ndarray) -> dict[tuple[str, st
     return out
 
 
+#: controller types worth saying (the source's "无" and other placeholders are left out)
+CONTROLLER_KINDS = frozenset({"中央国企", "地方国企", "民营企业", "外资企业", "公众企业", "集体企业"})
+
+
 def standing_text(firms: pd.DataFrame) -> dict[str, str]:
     """firm_id → '企业：上市公司（code），员工…人，总资产…亿元，…' (only facts the master has)."""
     out: dict[str, str] = {}
@@ -582,7 +616,7 @@ def standing_text(firms: pd.DataFrame) -> dict[str, str]:
             parts.append(f"总资产{float(r.total_assets_yi):.1f}亿元")
         if pd.notna(r.fortune500_best_rank):
             parts.append(f"财富中国500强第{int(r.fortune500_best_rank)}名")
-        if pd.notna(r.controller_type):
+        if isinstance(r.controller_type, str) and r.controller_type in CONTROLLER_KINDS:
             parts.append(str(r.controller_type))
         out[str(r.firm_id)] = ("企业：" + "，".join(parts)) if parts else ""
     return out
@@ -643,7 +677,7 @@ def match_reasons(
     local = _local_firms(fr, tables.unit_codes)
     excl_note: dict[str, str] = {}
     anchors: dict[tuple[str, str], list[str]] = {}
-    target_rows: list[tuple[str, str, str]] = []  # (county, industry prefix, chain)
+    targets: set[tuple[str, str]] = set()  # (county, chain)
     if curated is not None and len(curated):
         for r in curated[curated["kind"] == "exclude"].itertuples():
             excl_note[str(r.county_code)] = str(r.note)
@@ -651,14 +685,7 @@ def match_reasons(
             names_ = anchors.setdefault((str(r.county_code), str(r.chain)), [])
             if str(r.note) not in names_:
                 names_.append(str(r.note))
-        for r in curated[(curated["kind"] == "target") & curated["industry"].notna() & curated["chain"].notna()].itertuples():
-            target_rows.append((str(r.county_code), industry_prefix(str(r.industry)), str(r.chain)))
-
-    def targets_for(county: str, ind: str | None) -> list[str]:
-        if not ind:
-            return []
-        q = industry_prefix(ind)
-        return sorted({ch for c, p, ch in target_rows if c == county and (q.startswith(p) or p.startswith(q))})
+        targets = {(str(r.county_code), str(r.chain)) for r in curated[(curated["kind"] == "target") & curated["chain"].notna()].itertuples()}
 
     standing = standing_text(eligible)
     home = dict(zip(_str_array(eligible["firm_id"]), _str_array(eligible["city"]), strict=True))
@@ -671,11 +698,11 @@ def match_reasons(
         if key not in chain_cache:
             chain_cache[key] = chain_text(ind, cc, cn, tables, w, local, names)
         parts = [chain_cache[key]] if chain_cache[key] else []
-        if anc > 0 and chain:
-            parts.append(f"{cn}已有“{chain}”链上重点企业（{'、'.join(anchors.get((cc, chain), [])[:3])}）")
-        if tgt > 0:
-            tchains = [chain] if chain and chain in {c for (u, _p, c) in target_rows if u == cc} else targets_for(cc, ind)
-            parts.append(f"属{cn}重点招商产业链" + ("、".join(f"“{c}”" for c in tchains[:2]) if tchains else (f"“{chain}”" if chain else "")))
+        # only the firm's own chain is cited (a target or an anchor of another chain is no reason for it)
+        if anc > 0 and chain and anchors.get((cc, chain)):
+            parts.append(f"{cn}已有“{chain}”链上重点企业（{'、'.join(anchors[(cc, chain)][:3])}）")
+        if tgt > 0 and chain and (cc, chain) in targets:
+            parts.append(f"“{chain}”是{cn}的重点招商产业链")
         if exc > 0:
             parts.append(f"注意：{cn}{excl_note.get(cc, '有用地约束')}，{names.get(ind or '', '该行业')}不宜落地")
         if standing.get(fid):

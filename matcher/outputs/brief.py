@@ -37,6 +37,10 @@ def render_brief(navmap: Navmap, chains: int = 8, per_chain: int = 3, per_county
         + (f"（强链 {int((t['action'] == '强链').sum())}、补链 {int((t['action'] == '补链').sum())}、"
            f"延链 {int((t['action'] == '延链').sum())}）。" if len(t) else "。")
     )
+    nr = getattr(navmap, "not_recommended", None)
+    if nr is not None and len(nr):
+        counts = nr["rule"].value_counts()
+        lines += ["", "未推荐：" + "、".join(f"{k} {v} 家" for k, v in counts.items()) + "（名单与原因见 not_recommended.csv / navmap.xlsx“未推荐”）。"]
     opts = "；".join(f"{k}：{v}" for k, v in navmap.options.describe().items())
     lines += ["", f"筛选条件：{opts}。", "", "完整清单见 targets.csv / navmap.xlsx，图示见 navmap.html。", ""]
     if t.empty:

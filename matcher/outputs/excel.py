@@ -1,6 +1,6 @@
 """navmap.xlsx: the navigation map in planners' terms (xlsxwriter).
 
-Sheets: 总览, 目标企业清单, 产业链图谱, 县区落地建议, 走出去, 数据说明. Each has Chinese headers, a frozen
+Sheets: 总览, 目标企业清单, 产业链图谱, 县区落地建议, 走出去, 未推荐 (who is left out, and why), 数据说明. Each has Chinese headers, a frozen
 header row, an autofilter, column widths fitted to the text (CJK characters count double), number
 formats for scores and coordinates, and wrapped long text. The workbook's document properties carry a
 fixed date so that the same inputs give the same file.
@@ -19,6 +19,7 @@ import xlsxwriter
 from matcher.outputs.navmap import (
     CHAIN_HEADERS,
     COUNTY_HEADERS,
+    NOT_RECOMMENDED_HEADERS,
     OUTBOUND_HEADERS,
     TARGET_COLUMNS,
     TARGET_HEADERS,
@@ -28,7 +29,7 @@ from matcher.outputs.safe import workbook
 if TYPE_CHECKING:
     from matcher.outputs.navmap import Navmap
 
-SHEETS = ("总览", "目标企业清单", "产业链图谱", "县区落地建议", "走出去", "数据说明")
+SHEETS = ("总览", "目标企业清单", "产业链图谱", "县区落地建议", "走出去", "未推荐", "数据说明")
 
 #: columns shown in 目标企业清单 (the CSV keeps every column)
 TARGET_SHEET_COLUMNS = [
@@ -134,6 +135,8 @@ def write_excel(navmap: Navmap, path: str | Path) -> Path:
                 formats={"score": score, "fit_rank": integer})
     write_table(wb, "走出去", navmap.outbound, OUTBOUND_HEADERS, wrap=("top_targets",),
                 formats={"targets": integer, "best_rank": integer})
+    write_table(wb, "未推荐", navmap.not_recommended, NOT_RECOMMENDED_HEADERS, wrap=("reason",),
+                formats={"rank_if_eligible": integer})
     notes = navmap.data_notes.rename(columns={"section": "类别", "item": "项目", "note": "说明"})
     write_table(wb, "数据说明", notes, {}, wrap=("说明",))
     wb.close()

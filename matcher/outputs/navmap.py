@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from matcher import geo, resources
-from matcher.chain.positions import primary_positions
+from matcher.chain.positions import choose_positions
 from matcher.outputs.safe import out_dir as ensure_out_dir
 from matcher.outputs.safe import to_csv, unneutralise_csv
 
@@ -63,6 +63,9 @@ ACTIONS = ("补链", "强链", "延链")
 FIRM_TYPES = ("listed", "unicorn", "little_giant", "registry")
 FIRM_TYPE_NAMES = {"listed": "上市公司", "unicorn": "独角兽", "little_giant": "专精特新小巨人", "registry": "工商登记导入"}
 UNCLASSIFIED = "未分类"
+#: a firm whose evidence places it on no template segment (chain templates in use)
+UNPLACED = "未归链"
+UNPLACED_BASIS = "证据不足：本行业与主营产品均不在产业链模板的环节中"
 
 #: vintages of the public sources (from the data README / each folder's SOURCE.md)
 SOURCE_VINTAGES: list[tuple[str, str, str]] = [
@@ -192,6 +195,8 @@ class Navmap:
     data_notes: pd.DataFrame
     quality: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    #: firms left out and why (rule, reason in Chinese): the sheet 未推荐 and not_recommended.csv
+    not_recommended: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOT_RECOMMENDED_COLUMNS))
     #: the inputs (kept so that other outputs, e.g. trips, and tests can re-filter without rescoring)
     matches: pd.DataFrame | None = None
     firms: pd.DataFrame | None = None
@@ -247,13 +252,28 @@ def firm_tags(firms: pd.DataFrame) -> pd.Series:
 def chain_labels(firms: pd.DataFrame, positions: pd.DataFrame | None = None) -> pd.DataFrame:
     """chain, segment, chain_basis per firm (index aligned with ``firms``).
 
-    Curated chain templates (``positions``: firm_id → chain, segment) win; else Shenwan level 1 /
-    level 2 names; else the Tushare label; else 未分类.
+    With chain templates (``positions``: one row per placed firm — firm_id, chain, segment and, when
+    known, evidence_text) a placed firm takes its position and ``chain_basis`` says the evidence
+    (申万行业：… / 主营产品：…); any other firm is 未归链 (its segment column names its industry for
+    reference) — never forced onto a chain. Without templates (``positions`` None) a firm's chain is its
+    Shenwan level-1 industry and its segment its level-2 industry; else the Tushare label; else 未分类.
     """
     idx = firms.index
     l1 = firms["sw_l1_name"].astype("string")
     l2 = firms["sw_l2_name"].astype("string")
     ts = firms["industry_tushare"].astype("string")
+    if positions is not None:
+        pos = positions.dropna(subset=["chain"]).drop_duplicates("firm_id").set_index("firm_id")
+        fid = firms["firm_id"].astype("string")
+        has = fid.isin(pos.index).to_numpy()
+        chain = pd.Series(UNPLACED, index=idx, dtype="string")
+        segment = l2.fillna(ts).fillna("行业不详")
+        basis = pd.Series(UNPLACED_BASIS, index=idx, dtype="string")
+        chain[has] = fid[has].map(pos["chain"]).astype("string")
+        segment[has] = fid[has].map(pos["segment"]).astype("string")
+        ev = pos["evidence_text"] if "evidence_text" in pos.columns else pd.Series("产业链模板", index=pos.index)
+        basis[has] = fid[has].map(ev).astype("string").fillna("产业链模板")
+        return pd.DataFrame({"chain": chain, "segment": segment, "chain_basis": basis}, index=idx)
     chain = l1.copy()
     segment = l2.fillna(l1)
     basis = pd.Series(np.where(l1.notna(), "申万行业", None), index=idx, dtype="string")
@@ -261,18 +281,8 @@ def chain_labels(firms: pd.DataFrame, positions: pd.DataFrame | None = None) -> 
     chain[no_sw & ts.notna()] = "其他（" + ts[no_sw & ts.notna()] + "）"
     segment[no_sw & ts.notna()] = ts[no_sw & ts.notna()]
     basis[no_sw & ts.notna()] = "Tushare行业"
-    chain = chain.fillna(UNCLASSIFIED)
-    segment = segment.fillna(UNCLASSIFIED)
-    basis = basis.fillna("未识别")
-    if positions is not None and len(positions):
-        pos = positions.dropna(subset=["chain"]).drop_duplicates("firm_id").set_index("firm_id")
-        fid = firms["firm_id"].astype("string")
-        has = fid.isin(pos.index)
-        chain[has] = fid[has].map(pos["chain"]).astype("string")
-        seg = fid[has].map(pos["segment"]).astype("string")
-        segment[has] = seg.fillna(segment[has])
-        basis[has] = "产业链模板"
-    return pd.DataFrame({"chain": chain, "segment": segment, "chain_basis": basis}, index=idx)
+    return pd.DataFrame({"chain": chain.fillna(UNCLASSIFIED), "segment": segment.fillna(UNCLASSIFIED),
+                         "chain_basis": basis.fillna("未识别")}, index=idx)
 
 
 def _match_name(value: str, *candidates: object) -> bool:
@@ -431,100 +441,243 @@ def _clean_model_reasons(text: object) -> str:
     return str(text).replace("补链：", "配套：").replace("强链：", "同业基础：")
 
 
-def select_targets(
-    matches: pd.DataFrame,
-    firms: pd.DataFrame,
-    *,
-    city: str,
-    city_code: str,
-    options: NavmapOptions,
-    groups: pd.DataFrame,
-    units: pd.DataFrame,
-    positions: pd.DataFrame | None = None,
-    analysis: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(targets, allowed long frame): one row per recommended firm, best first (:data:`TARGET_COLUMNS`).
+def segment_sentence(row: Mapping[str, Any], city: str) -> str:
+    """The first sentence of a target's reasons from its segment's analysis row (chain, segment, strength,
+    action, local firm names, curated facts): the same action, for the same reason, as 产业链图谱."""
+    chain, seg, action = str(row["chain"]), str(row["segment"]), str(row["action"])
+    names = [n for n in str(row.get("local_firm_names") or "").split("; ") if n]
+    have = f"{len(names)}家（{_names(names)}）" if names else f"{CURATED_PRESENCE}（企业库中尚无）"
+    if action == "补链":
+        return f"补链：{city}“{chain}”链尚缺“{seg}”环节（本地无此环节企业），引进可补齐缺口"
+    if action == "延链":
+        return f"延链：{city}“{chain}·{seg}”基础较强，已有{have}，引进可带动向相邻薄弱环节延伸"
+    if str(row.get("strength")) == "强":
+        return f"强链：{city}“{chain}·{seg}”基础较强，已有{have}，引进可巩固提升"
+    return f"强链：{city}“{chain}·{seg}”已有{have}，但尚不成规模，引进可壮大该环节"
 
-    ``matches`` is the long frame of :func:`matcher.model.match.score_matches` (firm × county with
-    ``score``, ``chain_customers``, ``chain_suppliers`` and ``reasons``); ``firms`` the firm master.
-    Filters: firm-level (type, home region, chain, local) remove firms; the county filter restricts
-    the landing counties (a firm's landing county is its best allowed county). Ranking is over every
-    eligible firm; ``options.top`` (0 = all) cuts afterwards.
-    """
+
+def segment_actions(analysis: pd.DataFrame | None, city: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """(chain, segment label) → (action, first sentence), from the city's chain analysis."""
+    if analysis is None or analysis.empty:
+        return {}
+    return {(str(r["chain"]), str(r["segment"])): (str(r["action"]), segment_sentence(r, city)) for _, r in analysis.iterrows()}
+
+
+NOT_RECOMMENDED_COLUMNS = ["rank_if_eligible", "firm_id", "stock_code", "name", "home_city", "scope", "rule", "reason",
+                           "source"]
+NOT_RECOMMENDED_HEADERS = {
+    "rank_if_eligible": "若不排除时的排名", "firm_id": "企业ID", "stock_code": "股票代码", "name": "企业简称",
+    "home_city": "总部所在市", "scope": "不推荐范围", "rule": "规则", "reason": "原因", "source": "依据出处",
+}
+
+
+def _would_be_ranks(matches: pd.DataFrame) -> pd.Series:
+    """firm_id → rank by best score among every scored firm (as if no firm were left out)."""
+    best = matches.groupby("firm_id")["score"].max().sort_values(ascending=False, kind="stable")
+    best = best.reset_index().sort_values(["score", "firm_id"], ascending=[False, True], kind="stable")
+    return pd.Series(np.arange(1, len(best) + 1), index=best["firm_id"].astype(str))
+
+
+def not_recommended_table(matches: pd.DataFrame, firms: pd.DataFrame, breaches: pd.DataFrame | None,
+                          unit_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """未推荐: every scored firm that an eligibility rule leaves out (scope 全市), and every target that a
+    unit's constraint keeps out of the unit it would otherwise have fitted best (scope = the unit), with the
+    rule, the reason and its source; ordered by the rank the firm would have had."""
+    rank = _would_be_ranks(matches)
+    f = firms.drop_duplicates("firm_id").set_index("firm_id")
+    parts = []
+    if breaches is not None and len(breaches):
+        b = breaches[breaches["firm_id"].astype(str).isin(rank.index)].drop_duplicates("firm_id")
+        parts.append(pd.DataFrame({"firm_id": b["firm_id"].astype(str), "scope": "全市", "rule": b["rule_name"],
+                                   "reason": b["reason"], "source": b["source"]}))
+    if unit_rows is not None and len(unit_rows):
+        parts.append(unit_rows[["firm_id", "scope", "rule", "reason", "source"]])
+    if not parts:
+        return pd.DataFrame(columns=NOT_RECOMMENDED_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["rank_if_eligible"] = out["firm_id"].map(rank).astype("int64")
+    out["stock_code"] = out["firm_id"].map(f["stock_code"]).astype("string")
+    out["name"] = out["firm_id"].map(f["name"]).astype("string")
+    out["home_city"] = out["firm_id"].map(f["city"]).astype("string")
+    out = out.sort_values(["rank_if_eligible", "scope"], kind="stable").reset_index(drop=True)
+    return out[NOT_RECOMMENDED_COLUMNS]
+
+
+def constrained_units(matches: pd.DataFrame, curated: pd.DataFrame | None, excl_weight: float) -> pd.DataFrame:
+    """firm_id, county_code, county_name of the pairs a unit's constraint forbids (``is_excluded``), with
+    the score the pair would have without the constraint (``free_score``)."""
+    if "is_excluded" not in matches.columns:
+        return pd.DataFrame(columns=["firm_id", "county_code", "county_name", "free_score"])
+    x = matches[matches["is_excluded"].astype("float64") > 0]
+    return x.assign(free_score=x["score"] - excl_weight * x["is_excluded"].astype("float64"))[
+        ["firm_id", "county_code", "county_name", "free_score"]]
+
+
+@dataclass
+class TargetContext:
+    """What :func:`select_targets` needs besides the scores and the firms."""
+
+    city: str
+    city_code: str
+    options: NavmapOptions
+    groups: pd.DataFrame
+    units: pd.DataFrame
+    positions: pd.DataFrame | None = None
+    analysis: pd.DataFrame | None = None
+    eligibility: pd.DataFrame | None = None  # firm_id, rule, rule_name, reason, source (matcher.model.eligibility)
+    segment_names: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    unit_chains: Sequence[tuple[str, str]] = ()  # (unit code, chain) the pack names as the home of a chain
+    constraints: pd.DataFrame | None = None  # county_code, note, source: the pack's unit constraints
+    shortfall: list[dict[str, str]] = field(default_factory=list)
+
+
+def _labelled_firms(firms: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
     f = firms.copy()
-    f[["chain", "segment", "chain_basis"]] = chain_labels(f, positions)
-    f["home_region"] = assign_region_groups(f, groups)
-    is_local = f["city_code"].astype("string").fillna("") == city_code
-    local = f[is_local]
-    seg_local, chain_local = local_presence(local)
-    seg_local, chain_local = add_curated_presence(seg_local, chain_local, analysis)
+    f[["chain", "segment", "chain_basis"]] = chain_labels(f, ctx.positions)
+    f["home_region"] = assign_region_groups(f, ctx.groups)
+    return f
 
-    check_filter_values(f, options, groups)
-    keep = firm_type_mask(f, options.firm_types) & home_region_mask(f, options.home_regions, groups)
-    if options.exclude_local:
-        keep &= ~is_local
-    if options.chains:
-        wanted = {str(c).strip() for c in options.chains}
+
+def _eligible_mask(f: pd.DataFrame, ctx: TargetContext) -> pd.Series:
+    o = ctx.options
+    check_filter_values(f, o, ctx.groups)  # a chain or region that matches no firm at all: ValueError listing the valid ones
+    keep = firm_type_mask(f, o.firm_types) & home_region_mask(f, o.home_regions, ctx.groups)
+    if o.exclude_local:
+        keep &= f["city_code"].astype("string").fillna("") != ctx.city_code
+    if o.chains:
+        wanted = {str(c).strip() for c in o.chains}
         keep &= f["chain"].isin(wanted) | f["segment"].isin(wanted)
-    keep &= snapshot_mask(f, options.snapshot)
-    eligible = f[keep]
+    keep &= snapshot_mask(f, o.snapshot)
+    if ctx.eligibility is not None and len(ctx.eligibility):
+        keep &= ~f["firm_id"].astype(str).isin(set(ctx.eligibility["firm_id"].astype(str)))
+    return keep.astype(bool)
 
-    m = matches[matches["firm_id"].isin(eligible["firm_id"])]
-    if options.counties:
-        m = m[m["county_code"].isin(resolve_counties(options.counties, units))]
-    m = m.sort_values(["firm_id", "score", "county_code"], ascending=[True, False, True], kind="stable")
-    m = m.assign(_r=m.groupby("firm_id", sort=False).cumcount() + 1)
-    best = m[m["_r"] == 1].set_index("firm_id")
-    alt = m[m["_r"] == 2].set_index("firm_id")["county_name"]
-    # the county's own ranking of firms (among the allowed firms), for county_fit_rank
-    m = m.sort_values(["county_code", "score", "firm_id"], ascending=[True, False, True], kind="stable")
-    m["county_fit_rank"] = m.groupby("county_code", sort=False).cumcount() + 1
-    fit_rank = m.set_index(["firm_id", "county_code"])["county_fit_rank"]
 
-    e = eligible.set_index("firm_id").loc[best.index]
+def _allowed_pairs(matches: pd.DataFrame, eligible_ids: set[str], ctx: TargetContext) -> pd.DataFrame:
+    """The (firm, unit) pairs a target may land on: eligible firms, allowed units, no unit constraint."""
+    m = matches[matches["firm_id"].isin(eligible_ids)]
+    if "is_excluded" in m.columns:
+        m = m[m["is_excluded"].astype("float64").fillna(0) <= 0]
+    if ctx.options.counties:
+        m = m[m["county_code"].isin(resolve_counties(ctx.options.counties, ctx.units))]
+    return m.sort_values(["firm_id", "score", "county_code"], ascending=[True, False, True], kind="stable")
+
+
+def _target_rows(best: pd.DataFrame, e: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
+    """The target table's firm columns (index firm_id) from the best pair and the firm master."""
     t = pd.DataFrame(index=best.index)
-    t["stock_code"] = e["stock_code"].astype("string")
-    t["name"] = e["name"].astype("string")
-    t["legal_name"] = e["legal_name"].astype("string")
+    for col, src in (("stock_code", "stock_code"), ("name", "name"), ("legal_name", "legal_name"), ("home_province", "province"),
+                     ("home_city", "city"), ("home_city_code", "city_code"), ("home_region", "home_region"),
+                     ("chain_basis", "chain_basis")):
+        t[col] = e[src].astype("string")
     t["tags"] = firm_tags(e.reset_index()).to_numpy()
-    t["home_province"] = e["province"].astype("string")
-    t["home_city"] = e["city"].astype("string")
-    t["home_city_code"] = e["city_code"].astype("string")
-    t["home_region"] = e["home_region"].astype("string")
     t["lon"] = pd.to_numeric(e["lon"], errors="coerce").round(4)
     t["lat"] = pd.to_numeric(e["lat"], errors="coerce").round(4)
-    t["chain"] = e["chain"].astype("string")
-    t["segment"] = e["segment"].astype("string")
-    t["chain_basis"] = e["chain_basis"].astype("string")
-    ind = e["sw_l2_name"]
-    t["industry"] = ind.astype("string")
+    t["chain"], t["segment"] = e["chain"].astype("string"), e["segment"].astype("string")
+    if ctx.positions is not None and "chain" in best.columns:  # the chain chosen jointly with the unit
+        placed = best["chain"].notna() & e["chain"].ne(UNPLACED)
+        t.loc[placed, "chain"] = best.loc[placed, "chain"].astype("string")
+        seg = [ctx.segment_names.get((str(c), str(s)), str(s)) for c, s in zip(best["chain"], best["segment"], strict=True)]
+        t.loc[placed, "segment"] = pd.Series(seg, index=best.index)[placed].astype("string")
+    t["industry"] = e["sw_l2_name"].astype("string")
     t["county_code"] = best["county_code"].astype("string")
-    t["county_name"] = best["county_name"].astype("string")
     t["score"] = best["score"].astype("float64").round(4)
-    t["county_fit_rank"] = [int(fit_rank.get((fid, cc), 0)) for fid, cc in zip(t.index, t["county_code"], strict=True)]
-    t["alt_county_name"] = alt.reindex(t.index).astype("string")
+    return t
+
+
+def _land(t: pd.DataFrame, m: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
+    """Units after ties are spread and the pack's unit chains covered (:mod:`matcher.outputs.landing`);
+    county_name, county_fit_rank, alt_county_name and a landing note per target."""
+    from matcher.outputs.landing import allocate_units
+
+    tt = t.reset_index().rename(columns={"index": "firm_id"})
+    wanted = [(u, c) for u, c in ctx.unit_chains if not ctx.options.counties or u in set(m["county_code"])]
+    tt, short = allocate_units(tt, m, ctx.units["county_code"].astype(str), wanted)
+    names = dict(zip(ctx.units["county_code"].astype(str), ctx.units["county_name"].astype(str), strict=True))
+    ctx.shortfall = [{**g, "county_name": names.get(g["county_code"], g["county_code"])} for g in short]
+    score = m.set_index(["firm_id", "county_code"])["score"]
+    r = m.sort_values(["county_code", "score", "firm_id"], ascending=[True, False, True], kind="stable")
+    fit = r.assign(k=r.groupby("county_code", sort=False).cumcount() + 1).set_index(["firm_id", "county_code"])["k"]
+    tt["county_name"] = tt["county_code"].map(names).astype("string")
+    tt["county_fit_rank"] = [int(fit.get((f, c), 0)) for f, c in zip(tt["firm_id"], tt["county_code"], strict=True)]
+    ranked = m.groupby("firm_id", sort=False)["county_code"].agg(lambda s: [str(c) for c in s.head(2)])  # m: best first
+    alt = []
+    for fid, cc in zip(tt["firm_id"], tt["county_code"], strict=True):
+        rest = [c for c in ranked.get(fid, []) if c != str(cc)]
+        alt.append(names.get(rest[0]) if rest else None)
+    tt["alt_county_name"] = pd.array(alt, dtype="string")
+    notes = []
+    for fid, cc, tied, moved in zip(tt["firm_id"], tt["county_code"], tt["tied_units"], tt["moved_from"], strict=True):
+        if moved:
+            notes.append(f"为使{names.get(cc)}的重点产业链有对接企业，由{names.get(moved)}调整至此（得分{score.get((fid, cc), float('nan')):.2f}，"
+                         f"原{score.get((fid, moved), float('nan')):.2f}）")
+        elif tied:
+            notes.append(f"{'、'.join(names.get(u, u) for u in str(tied).split('、'))}条件相当（得分相同），按均衡分配")
+        else:
+            notes.append("")
+    tt["_landing"] = notes
+    return tt.set_index("firm_id")
+
+
+def _reasons(t: pd.DataFrame, best: pd.DataFrame, m: pd.DataFrame, f_local: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
+    """action and reasons per target: the segment's action (template chains: the chain analysis, so that
+    every sheet says the same), the landing unit, the model's unit-level reasons, the home region."""
+    city = ctx.city
+    seg_act = segment_actions(ctx.analysis, city)
+    seg_local, chain_local = local_presence(f_local)
+    seg_local, chain_local = add_curated_presence(seg_local, chain_local, ctx.analysis)
     links = (best.get("chain_customers", 0) + best.get("chain_suppliers", 0)).astype("float64").fillna(0.0)
+    unit_reasons = m.set_index(["firm_id", "county_code"])["reasons"] if "reasons" in m.columns else pd.Series(dtype="object")
     actions, reasons = [], []
     for fid, r in t.iterrows():
-        lk = float(links.get(fid, 0.0))
-        a = classify_action(str(r["chain"]), str(r["segment"]), seg_local, chain_local, lk)
-        actions.append(a)
-        parts = [action_sentence(a, city, str(r["chain"]), str(r["segment"]), seg_local, chain_local, lk)]
+        chain, seg = str(r["chain"]), str(r["segment"])
+        if chain == UNPLACED:
+            a, first = "", f"未归链：本行业与主营产品均不在产业链模板的环节中，不作产业链归属（所属行业：{seg}）"
+        elif (chain, seg) in seg_act:
+            a, first = seg_act[(chain, seg)]
+        else:
+            lk = float(links.get(fid, 0.0))
+            a = classify_action(chain, seg, seg_local, chain_local, lk)
+            first = action_sentence(a, city, chain, seg, seg_local, chain_local, lk)
+        parts = [first]
+        if chain != UNPLACED and ctx.positions is not None:
+            parts.append(f"归链依据：{r['chain_basis']}")
         rank_txt = f"推荐落地{r['county_name']}（该县区匹配第{r['county_fit_rank']}名"
         rank_txt += f"，备选{r['alt_county_name']}）" if pd.notna(r["alt_county_name"]) else "）"
-        parts.append(rank_txt)
-        model = _clean_model_reasons(best.at[fid, "reasons"] if "reasons" in best.columns else None)
+        parts.append(rank_txt + (f"；{r['_landing']}" if r["_landing"] else ""))
+        model = _clean_model_reasons(unit_reasons.get((fid, str(r["county_code"]))))
         if model:
             parts.append(model)
         if pd.notna(r["home_region"]) and r["home_region"] != "未知":
             parts.append(f"来源地区：{r['home_region']}")
-        reasons.append("；".join(parts))
-    t["action"] = pd.array(actions, dtype="string")
-    t["reasons"] = pd.array(reasons, dtype="string")
-    t = t.reset_index().rename(columns={"index": "firm_id"})
-    t = t.sort_values(["score", "firm_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    if options.top:
-        t = t.head(options.top)
+        actions.append(a)
+        reasons.append("；".join(p for p in parts if p))
+    return t.assign(action=pd.array(actions, dtype="string"), reasons=pd.array(reasons, dtype="string"))
+
+
+def select_targets(matches: pd.DataFrame, firms: pd.DataFrame, ctx: TargetContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(targets, allowed long frame): one row per recommended firm, best first (:data:`TARGET_COLUMNS`).
+
+    ``matches`` is the long frame of :func:`matcher.model.match.score_matches` (firm × county with
+    ``score``, ``chain``, ``segment``, ``chain_customers``, ``chain_suppliers``, ``is_excluded`` and
+    ``reasons``); ``firms`` the firm master. Left out: firms an eligibility rule excludes
+    (``ctx.eligibility``, listed in 未推荐 by :func:`not_recommended_table`), firms the filters remove, and
+    the (firm, unit) pairs a unit's constraint forbids. Ranking is by each firm's best allowed score;
+    ``options.top`` (0 = all) cuts afterwards; then the landing unit (:func:`_land`).
+    """
+    f = _labelled_firms(firms, ctx)
+    is_local = f["city_code"].astype("string").fillna("") == ctx.city_code
+    eligible = f[_eligible_mask(f, ctx)]
+    m = _allowed_pairs(matches, set(eligible["firm_id"]), ctx)
+    best = m.drop_duplicates("firm_id").set_index("firm_id")
+    e = eligible.set_index("firm_id").loc[best.index]
+    t = _target_rows(best, e, ctx)
+    t = t.reset_index().sort_values(["score", "firm_id"], ascending=[False, True], kind="stable").set_index("firm_id")
+    if ctx.options.top:
+        t = t.head(ctx.options.top)
+    t = _land(t, m, ctx)
+    t = _reasons(t, best, m, f[is_local], ctx)
+    t = t.reset_index()
     t.insert(0, "rank", np.arange(1, len(t) + 1, dtype="int64"))
     return t[TARGET_COLUMNS].reset_index(drop=True), m
 
@@ -553,20 +706,41 @@ def chain_table(
     targeted_chains: Iterable[str] = (),
     positions: pd.DataFrame | None = None,
     analysis: pd.DataFrame | None = None,
+    excluded: Iterable[str] = (),
 ) -> pd.DataFrame:
     """产业链图谱: chain × segment with national and local firm counts, the location quotient, the
-    national leading firms (链主: biggest by total assets), local anchors from the city pack, the
-    suggested action and the targets in it. Segments with no firm anywhere are left out."""
-    f = firms.copy()
-    f[["chain", "segment", "chain_basis"]] = chain_labels(f, positions)
-    f["_size"] = pd.to_numeric(f["total_assets_yi"], errors="coerce")
-    f = f.sort_values(["_size", "firm_id"], ascending=[False, True], kind="stable", na_position="last")
-    f["_local"] = (f["city_code"].astype("string").fillna("") == city_code).astype(bool)
-    n_all, n_loc = len(f), int(f["_local"].sum())
-    seg_local, chain_local = local_presence(f[f["_local"]])
-    tgt = targets.sort_values("rank", kind="stable")
-    tgt_by = {k: list(g["name"].astype(str)) for k, g in tgt.groupby(["chain", "segment"], sort=False)}
-    anchor_by: dict[str, list[str]] = {}
+    national leading firms (链主), local anchors from the city pack, the suggested action and the targets
+    in it. With chain templates (``positions`` given) the rows are the city's chain analysis (its strength
+    and action definitions, leaders placed by their own industry, curated local evidence) and one row for
+    the firms that are 未归链; without, a firm's chain is its Shenwan level-1 industry (:func:`_industry_chain_rows`).
+    ``excluded``: firm ids an eligibility rule leaves out; they are never named as 链主 (no *ST firm, bank or
+    developer is held up as a chain's leader)."""
+    if positions is None or analysis is None or analysis.empty:
+        out = _industry_chain_rows(firms, targets, city_code=city_code, anchors=anchors, targeted_chains=targeted_chains)
+    else:
+        out = _template_chain_rows(firms, targets, city_code=city_code, anchors=anchors, targeted_chains=targeted_chains,
+                                   positions=positions, analysis=analysis)
+        codes = set(firms.loc[firms["firm_id"].astype(str).isin(set(map(str, excluded))), "stock_code"].dropna().astype(str))
+        kept = [_drop_leaders(s, codes) for s in out["leaders_national"]]
+        had = out["leaders_national"].astype(str).str.len() > 0
+        out["leaders_national"] = [k or ("（该环节规模领先的企业均在“未推荐”之列）" if h else "") for k, h in zip(kept, had, strict=True)]
+    order = {"强链": 0, "补链": 1, "延链": 2}
+    out["_a"] = out["action"].map(order).fillna(3)
+    out["_u"] = out["chain"] == UNPLACED
+    out = out.sort_values(["_u", "targeted", "_a", "targets", "chain", "segment"], ascending=[True, False, True, False, True, True], kind="stable")
+    return out.drop(columns=["_a", "_u"]).reset_index(drop=True)
+
+
+def _drop_leaders(leaders: object, codes: set[str]) -> str:
+    """'name(code)、…' without the firms whose code is in ``codes``, the first five."""
+    if not isinstance(leaders, str) or not leaders:
+        return ""
+    kept = [x for x in leaders.split("、") if not any(f"({c})" in x for c in codes)]
+    return "、".join(kept[:5])
+
+
+def _anchor_names(anchors: pd.DataFrame | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
     if anchors is not None and len(anchors):
         for a in anchors.itertuples(index=False):
             keys = set(list(a.chains) if a.chains is not None else [])
@@ -574,8 +748,54 @@ def chain_table(
             if isinstance(sw, str) and sw:
                 keys.add(sw)
             for k in keys:
-                if str(a.name) not in anchor_by.setdefault(str(k), []):
-                    anchor_by[str(k)].append(str(a.name))
+                if str(a.name) not in out.setdefault(str(k), []):
+                    out[str(k)].append(str(a.name))
+    return out
+
+
+def _template_chain_rows(firms: pd.DataFrame, targets: pd.DataFrame, *, city_code: str, anchors: pd.DataFrame | None,
+                         targeted_chains: Iterable[str], positions: pd.DataFrame, analysis: pd.DataFrame) -> pd.DataFrame:
+    tgt = targets.sort_values("rank", kind="stable")
+    tgt_by = {k: list(g["name"].astype(str)) for k, g in tgt.groupby(["chain", "segment"], sort=False)}
+    anchor_by = _anchor_names(anchors)
+    targeted = {str(c) for c in targeted_chains}
+    rows = []
+    for (c, s_), r in analysis.set_index(["chain", "segment"]).iterrows():
+        tg = tgt_by.get((c, s_), [])
+        rows.append({
+            "chain": c, "segment": s_, "chain_basis": "产业链模板", "firms_national": int(r["national_firms"]),
+            "firms_local": int(r["local_firms"]), "local_firms": str(r["local_firm_names"]).replace("; ", "、"),
+            "location_quotient": float(r["rca"]), "leaders_national": str(r["leaders"]).replace("; ", "、"),
+            "anchors_local": "、".join(x for x in ["、".join(anchor_by.get(str(c), [])), str(r["curated_local"] or "")] if x),
+            "action": str(r["action"]), "targets": len(tg), "top_targets": "、".join(tg[:3]),
+            "targeted": "是" if c in targeted else "",
+        })
+    lab = chain_labels(firms, positions)
+    unplaced = lab["chain"] == UNPLACED
+    local = firms["city_code"].astype("string").fillna("") == city_code
+    tg = tgt[tgt["chain"] == UNPLACED]
+    rows.append({
+        "chain": UNPLACED, "segment": "（各行业）", "chain_basis": UNPLACED_BASIS, "firms_national": int(unplaced.sum()),
+        "firms_local": int((unplaced & local).sum()), "local_firms": _names(list(firms.loc[unplaced & local, "name"].astype(str)), 5),
+        "location_quotient": float("nan"), "leaders_national": "", "anchors_local": "", "action": "", "targets": len(tg),
+        "top_targets": "、".join(tg["name"].astype(str).head(3)), "targeted": "",
+    })
+    return pd.DataFrame(rows, columns=CHAIN_COLUMNS)
+
+
+def _industry_chain_rows(firms: pd.DataFrame, targets: pd.DataFrame, *, city_code: str, anchors: pd.DataFrame | None,
+                         targeted_chains: Iterable[str]) -> pd.DataFrame:
+    """Rows of 产业链图谱 without chain templates: Shenwan level 1 × level 2, national leaders by size."""
+    f = firms.copy()
+    f[["chain", "segment", "chain_basis"]] = chain_labels(f, None)
+    f["_size"] = pd.to_numeric(f["total_assets_yi"], errors="coerce")
+    f = f.sort_values(["_size", "firm_id"], ascending=[False, True], kind="stable", na_position="last")
+    f["_local"] = (f["city_code"].astype("string").fillna("") == city_code).astype(bool)
+    n_all, n_loc = len(f), int(f["_local"].sum())
+    seg_local, chain_local = local_presence(f[f["_local"]])
+    tgt = targets.sort_values("rank", kind="stable")
+    tgt_by = {k: list(g["name"].astype(str)) for k, g in tgt.groupby(["chain", "segment"], sort=False)}
+    anchor_by = _anchor_names(anchors)
     targeted = {str(c) for c in targeted_chains}
     rows = []
     for (c, s), g in f.groupby(["chain", "segment"], sort=True):
@@ -593,29 +813,7 @@ def chain_table(
             "targets": len(tg), "top_targets": "、".join(tg[:3]),
             "targeted": "是" if (c in targeted or s in targeted) else "",
         })
-    out = pd.DataFrame(rows, columns=CHAIN_COLUMNS)
-    if analysis is not None and len(analysis):
-        # curated chains: the chain stage's analysis (its strength/action definitions, leaders by size
-        # and downstream reach, curated local evidence) replaces the counts computed here
-        a = analysis.set_index(["chain", "segment"])
-        tmpl = out[out["chain_basis"] == "产业链模板"].set_index(["chain", "segment"])
-        extra = []
-        for (c, s_), r in a.iterrows():
-            tg = tgt_by.get((c, s_), [])
-            extra.append({
-                "chain": c, "segment": s_, "chain_basis": "产业链模板", "firms_national": int(r["national_firms"]),
-                "firms_local": int(r["local_firms"]), "local_firms": str(r["local_firm_names"]).replace("; ", "、"),
-                "location_quotient": float(r["rca"]), "leaders_national": str(r["leaders"]).replace("; ", "、"),
-                "anchors_local": "、".join(x for x in [tmpl.at[(c, s_), "anchors_local"] if (c, s_) in tmpl.index else "",
-                                                      str(r["curated_local"] or "")] if x),
-                "action": str(r["action"]), "targets": len(tg), "top_targets": "、".join(tg[:3]),
-                "targeted": "是" if c in targeted else "",
-            })
-        out = pd.concat([pd.DataFrame(extra, columns=CHAIN_COLUMNS), out[out["chain_basis"] != "产业链模板"]], ignore_index=True)
-    order = {"强链": 0, "补链": 1, "延链": 2}
-    out["_a"] = out["action"].map(order)
-    out = out.sort_values(["targeted", "_a", "targets", "chain", "segment"], ascending=[False, True, False, True, True], kind="stable")
-    return out.drop(columns="_a").reset_index(drop=True)
+    return pd.DataFrame(rows, columns=CHAIN_COLUMNS)
 
 
 COUNTY_COLUMNS = ["county_code", "county_name", "fit_rank", "name", "firm_id", "chain", "segment", "action",
@@ -779,6 +977,10 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
             rows.append((f"其中{a}", f"{int((targets['action'] == a).sum())}家"))
         top_reg = targets["home_region"].value_counts().head(5)
         rows.append(("主要来源地区", "、".join(f"{k}{v}家" for k, v in top_reg.items())))
+    if nav_meta.get("not_recommended"):
+        rows.append(("未推荐", "；".join(f"{k}{v}家" for k, v in nav_meta["not_recommended"].items()) + "（逐家列于“未推荐”表，含原因）"))
+    for gap in nav_meta.get("uncovered_unit_chains") or []:
+        rows.append(("县区重点产业链未覆盖", f"{gap.get('county_name', gap['county_code'])}“{gap['chain']}”：{gap['reason']}"))
     for k, v in options.describe().items():
         rows.append((f"筛选：{k}", v))
     rows.append(("模型", "透明线性排序模型（matcher.model.match.FirmCountyRanker）：区位特征权重由企业迁址基准拟合，"
@@ -792,6 +994,21 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
+def chain_assignment_notes(results_dir: Path | None = None) -> list[tuple[str, str, str]]:
+    """The measured quality of the chain assignment (``benchmarks/results/chain_assignment.json``), in words."""
+    p = (Path(results_dir) if results_dir is not None else resources.results_dir()) / "chain_assignment.json"
+    try:
+        res = json.loads(p.read_text(encoding="utf-8"))
+        h = res["holdout"]
+        v1 = res["headline"]["blind_v1"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return [("质量", "产业链归属准确率", "尚未测量（matcher bench chain-assignment）")]
+    return [("质量", "产业链归属准确率",
+             f"随机抽取{h['firms']}家留作检验的企业（另一半用于确定规则）：归链的{h['placed']}家中{h['correct']}家正确，"
+             f"准确率{h['precision']:.0%}（95%区间{h['precision_ci'][0]:.0%}–{h['precision_ci'][1]:.0%}），归链比例{h['coverage']:.0%}；"
+             f"模板修订前的首次检验为{v1['precision']:.0%}")]
+
+
 def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
     """数据说明: section, item, note — sources with vintages and firm counts, definitions, weights."""
     src = firms["sources"].astype("string").fillna("")
@@ -800,12 +1017,19 @@ def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame
         n = int(src.str.contains(key.split("_")[0], regex=False).sum()) if key not in ("divisions", "city_pack", "wiod") else None
         rows.append(("数据来源", what, f"版本 {vintage}" + (f"；贡献企业 {n} 家" if n is not None else "")))
     rows += [
-        ("口径", "招商方向（目标企业）", "强链：本市已有该环节企业（企业库中，或城市资料包有出处的本地企业/园区）；"
-         "补链：本市有该链其他环节，但缺此环节；延链：本市尚无该链企业（有本地上下游配套时为沿链延伸，否则为拓展新链）"),
-        ("口径", "建议方向（产业链图谱）", "产业链模板中的链采用产业链分析模块（matcher.chain.analyze_region）的判定："
-         "缺→补链，弱→强链，强且相邻环节薄弱→延链，否则强链；其余按上面目标企业的口径"),
-        ("口径", "全国链主企业", "产业链模板中的链：按规模与下游覆盖综合排名；其余：该环节总资产最大的外地企业"),
-        ("口径", "产业链与环节", "有产业链模板时按模板归链；否则以申万一级行业为“链”、申万二级行业为“环节”；无申万代码的按Tushare行业"),
+        ("口径", "招商方向", "有产业链模板时，目标企业的招商方向即其所在环节的方向（与产业链图谱一致）：本地无该环节企业→补链；"
+         "已有但不成规模（或仅有城市资料包记载的本地企业/园区）→强链；基础较强且相邻环节薄弱→延链，否则强链。"
+         "无模板时：本市已有该环节企业→强链；有该链其他环节→补链；尚无该链企业→延链"),
+        ("口径", "产业链归属", "企业只凭自身证据归链：本身的申万行业在该环节；或无申万行业时，其Tushare行业的同类上市公司多数属该环节；"
+         "或主营产品与该环节关键产品相符且权重不低于0.2、不低于其最大产品的三分之一。名称分类器的推测、经营范围中的提及、"
+         "泛称（如“新材料”）均不作依据。证据不足的企业标为“未归链”，不给招商方向。抽样核验结果见数据说明中的归链准确率"),
+        ("口径", "未推荐", "金融机构、房地产开发、风险警示或退市、能源开采与公用事业（按产品归入制造环节的除外）不作为目标，"
+         "逐家列于“未推荐”表，注明规则、原因与出处；县区约束（如旅游示范区不宜落地重化工）使企业改荐其他县区的，也一并列出"),
+        ("口径", "县区选择", "按企业与各县区的匹配得分取最高者；到企业总部的距离按城市计（城市内各县区视为同等距离）；"
+         "得分相同的县区之间按同链均衡分配并在理由中说明；城市资料包列为某链重点承载地的县区，若名单中无该链企业落地，"
+         "则将该链在该县区得分最高的企业调整至此（理由中注明）"),
+        ("口径", "全国链主企业", "产业链模板中的链：本身申万行业属该环节的企业，按规模与下游覆盖综合排名；其余：该环节总资产最大的外地企业"),
+        ("口径", "产业链与环节", "有产业链模板时按模板归链（见“产业链归属”）；否则以申万一级行业为“链”、申万二级行业为“环节”；无申万代码的按Tushare行业"),
         ("口径", "建议落地县区", "模型对每家企业在各县区的匹配得分最高者；“该县区内排名”为该企业在该县区全部候选中的名次"),
         ("口径", "区位商", "（本地该环节企业数/本地企业数）÷（全国该环节企业数/全国企业数）"),
         ("口径", "所属区域", "data/regions_groups.yaml：国家区域战略规划范围（京津冀、长三角、粤港澳大湾区、成渝、长江中游、东北），其余按国家统计局四大区域"),
@@ -813,6 +1037,7 @@ def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame
         ("局限", "企业范围", "以上市公司、独角兽为主；专精特新“小巨人”与工商登记企业需用户导入名单"),
         ("局限", "本地企业", "本地企业仅指企业库中总部在本市的企业，未含非上市企业与外地企业在本地的分支机构"),
     ]
+    rows += chain_assignment_notes()
     for r in weights.itertuples(index=False):
         rows.append(("模型权重", str(r.feature), f"{r.weight:+.3f}（{'迁址基准拟合' if str(r.source).startswith('fitted') else '人工设定'}）"))
     return pd.DataFrame(rows, columns=["section", "item", "note"])
@@ -828,12 +1053,18 @@ def segment_label(segment: object, name: object) -> str:
     return str(segment)
 
 
+def segment_names(templates: Sequence[Any]) -> dict[tuple[str, str], str]:
+    """(chain, segment) → the label planners write (``上游·原料药与中药材``)."""
+    return {(t.chain, s.segment): segment_label(s.segment, s.name) for t in templates for s in t.segments}
+
+
 def labelled_positions(positions: pd.DataFrame, templates: Sequence[Any], targeted: Iterable[str] = ()) -> pd.DataFrame:
-    """One (chain, segment label) per firm (:func:`matcher.chain.primary_positions`, the targeted chains
-    first), the segment written as planners do (``上游·原料药``)."""
-    names = {(t.chain, s.segment): s.name for t in templates for s in t.segments}
-    pos = primary_positions(positions, targeted)
-    pos["segment"] = [segment_label(s, names.get((c, s))) for c, s in zip(pos["chain"], pos["segment"], strict=True)]
+    """One (chain, segment label, evidence) per placed firm (:func:`matcher.chain.positions.choose_positions`:
+    among its best-evidenced positions, the targeted chains first), the segment written as planners do
+    (``上游·原料药``)."""
+    names = segment_names(templates)
+    pos = choose_positions(positions, targeted)
+    pos["segment"] = [names.get((c, s), s) for c, s in zip(pos["chain"], pos["segment"], strict=True)]
     return pos
 
 
@@ -858,6 +1089,24 @@ def city_display_name(city: str, city_code: str, pack: object | None, data_dir: 
     return name or geo.resolve_city(city_code, data_dir)[1]
 
 
+def unit_exclusion_rows(targets: pd.DataFrame, matches: pd.DataFrame, constraints: pd.DataFrame | None,
+                        excl_weight: float) -> pd.DataFrame:
+    """未推荐 rows with a unit as scope: targets whose best unit, without the unit's constraint, would be a
+    unit the constraint forbids to their industry (firm_id, scope, rule, reason, source)."""
+    cols = ["firm_id", "scope", "rule", "reason", "source"]
+    if constraints is None or constraints.empty or targets.empty:
+        return pd.DataFrame(columns=cols)
+    free = constrained_units(matches[matches["firm_id"].isin(targets["firm_id"])], constraints, excl_weight)
+    got = targets.set_index("firm_id")["score"]
+    free = free[free["free_score"] > free["firm_id"].map(got).astype("float64") + 1e-3]  # float32 sums: a real gain, not rounding
+    free = free.sort_values(["firm_id", "free_score"], ascending=[True, False]).drop_duplicates("firm_id")
+    note = constraints.drop_duplicates("county_code").set_index("county_code")
+    rows = [{"firm_id": r.firm_id, "scope": str(r.county_name), "rule": "县区约束",
+             "reason": f"{r.county_name}：{note.at[r.county_code, 'note']}，该行业不宜落地（已改荐其他县区）",
+             "source": str(note.at[r.county_code, "source"])} for r in free.itertuples(index=False) if r.county_code in note.index]
+    return pd.DataFrame(rows, columns=cols)
+
+
 def assemble_navmap(
     city_name: str,
     city_code: str,
@@ -873,17 +1122,27 @@ def assemble_navmap(
     has_pack: bool = False,
     groups: pd.DataFrame | None = None,
     quality: pd.DataFrame | None = None,
+    eligibility: pd.DataFrame | None = None,
+    segment_names: Mapping[tuple[str, str], str] | None = None,
+    unit_chains: Sequence[tuple[str, str]] = (),
+    constraints: pd.DataFrame | None = None,
+    excl_weight: float = -10.0,
 ) -> Navmap:
     """The navigation map from its inputs (pure: no file is read except the region groups and the
-    benchmark results when ``groups``/``quality`` are not given)."""
+    benchmark results when ``groups``/``quality`` are not given). ``eligibility``: the firms an
+    eligibility rule leaves out (:func:`matcher.model.eligibility.evaluate`); ``unit_chains``: the (unit,
+    chain) pairs the pack names; ``constraints``: the pack's unit constraints (county_code, note, source)."""
     groups = load_region_groups() if groups is None else groups
     short = city_name.removesuffix("市") if len(city_name) > 2 else city_name
-    targets, allowed = select_targets(matches, firms, city=short, city_code=city_code, options=options,
-                                      groups=groups, units=units, positions=positions, analysis=analysis)
+    ctx = TargetContext(short, city_code, options, groups, units, positions, analysis, eligibility,
+                        dict(segment_names or {}), list(unit_chains), constraints)
+    targets, allowed = select_targets(matches, firms, ctx)
     chains = chain_table(firms, targets, city_code=city_code, anchors=anchors, targeted_chains=targeted,
-                         positions=positions, analysis=analysis)
+                         positions=positions, analysis=analysis,
+                         excluded=eligibility["firm_id"] if eligibility is not None and len(eligibility) else ())
     counties = county_table(allowed, targets, units, per_county=options.per_county)
     outbound = outbound_table(targets, groups)
+    excluded = not_recommended_table(matches, firms, eligibility, unit_exclusion_rows(targets, matches, constraints, excl_weight))
     quality = model_quality() if quality is None else quality
     vintage = pd.to_datetime(firms["list_date"], errors="coerce").max()
     if options.snapshot is not None:
@@ -897,16 +1156,20 @@ def assemble_navmap(
         "data_vintage": vintage.date().isoformat() if pd.notna(vintage) else "不详",
         "has_pack": has_pack, "targeted_chains": list(targeted),
         "chain_source": "产业链模板" if positions is not None and len(positions) else "申万行业（产业链模板未提供）",
+        "not_recommended": excluded["rule"].value_counts().to_dict() if len(excluded) else {},
+        "uncovered_unit_chains": ctx.shortfall,
     }
     overview = overview_table(meta, options, targets, quality)
     notes = data_notes_table(firms, model_weights())
     return Navmap(city=city_name, city_code=city_code, options=options, targets=targets, chains=chains,
                   counties=counties, outbound=outbound, units=units, overview=overview, data_notes=notes,
-                  quality=quality, meta=meta, matches=matches, firms=firms, positions=positions)
+                  quality=quality, meta=meta, matches=matches, firms=firms, positions=positions,
+                  not_recommended=excluded)
 
 
 def write_navmap(navmap: Navmap, out_dir: str | Path) -> dict[str, Path]:
-    """Write targets.csv, navmap.xlsx, navmap.html and navmap.md into ``out_dir``; return their paths."""
+    """Write targets.csv, not_recommended.csv, navmap.xlsx, navmap.html and navmap.md into ``out_dir``;
+    return their paths."""
     from matcher.outputs.brief import write_brief
     from matcher.outputs.excel import write_excel
     from matcher.outputs.html import write_html
@@ -917,6 +1180,9 @@ def write_navmap(navmap: Navmap, out_dir: str | Path) -> dict[str, Path]:
         "navmap.html": out / "navmap.html", "navmap.md": out / "navmap.md",
     }
     write_targets_csv(navmap.targets, paths["targets.csv"])
+    paths["not_recommended.csv"] = out / "not_recommended.csv"
+    navmap.not_recommended[NOT_RECOMMENDED_COLUMNS].to_csv(paths["not_recommended.csv"], index=False, encoding="utf-8-sig",
+                                                           lineterminator="\n")
     write_excel(navmap, paths["navmap.xlsx"])
     write_html(navmap, paths["navmap.html"])
     write_brief(navmap, paths["navmap.md"])

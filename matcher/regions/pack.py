@@ -147,6 +147,46 @@ class Unit(_Strict):
         return v
 
 
+class EligibilityRule(_Strict):
+    """A pack's own eligibility rule, in the format of ``data/eligibility.yaml`` (see
+    :mod:`matcher.model.eligibility`): every rule names its reason and its sources."""
+
+    id: str
+    name: str
+    reason: str
+    sources: list[str] = Field(min_length=1)
+    basis: Basis = "stated"
+    note: str | None = None
+    match: dict[str, list[str]] = Field(default_factory=dict)
+    except_placed_by: list[Literal["industry", "product"]] = Field(default_factory=list)
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_form(cls, v: list[str]) -> list[str]:
+        return [_check_source(s) for s in v]
+
+    @field_validator("match")
+    @classmethod
+    def _match_keys(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        bad = set(v) - {"sw", "except_sw", "tushare", "name", "legal_name"}
+        if bad:
+            raise ValueError(f"unknown match keys {sorted(bad)}: use sw, except_sw, tushare, name, legal_name")
+        return v
+
+
+class DisabledRule(_Sourced):
+    """A national eligibility rule the city switches off, with the source that says why."""
+
+    rule: str
+
+
+class EligibilityOverride(_Strict):
+    """The pack's changes to the national eligibility rules (``data/eligibility.yaml``)."""
+
+    disable: list[DisabledRule] = Field(default_factory=list)
+    rules: list[EligibilityRule] = Field(default_factory=list)
+
+
 class CityPack(_Strict):
     city: str
     city_code: str
@@ -157,6 +197,7 @@ class CityPack(_Strict):
     targeted_chains: list[ChainTarget] = Field(default_factory=list)
     anchor_firms: list[AnchorFirm] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
+    eligibility: EligibilityOverride | None = None
     units: list[Unit]
 
     @field_validator("city_code")
