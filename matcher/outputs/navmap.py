@@ -1181,8 +1181,8 @@ def write_navmap(navmap: Navmap, out_dir: str | Path) -> dict[str, Path]:
     }
     write_targets_csv(navmap.targets, paths["targets.csv"])
     paths["not_recommended.csv"] = out / "not_recommended.csv"
-    navmap.not_recommended[NOT_RECOMMENDED_COLUMNS].to_csv(paths["not_recommended.csv"], index=False, encoding="utf-8-sig",
-                                                           lineterminator="\n")
+    to_csv(navmap.not_recommended[NOT_RECOMMENDED_COLUMNS], paths["not_recommended.csv"], encoding="utf-8-sig",
+           lineterminator="\n")  # formula prefixes neutralised (matcher.outputs.safe)
     write_excel(navmap, paths["navmap.xlsx"])
     write_html(navmap, paths["navmap.html"])
     write_brief(navmap, paths["navmap.md"])
