@@ -50,6 +50,7 @@ from matcher.regions import (
 from matcher.regions.build import profile_params
 from matcher.regions.pack import CityPack, find_pack_file
 from matcher.sources.base import SourceError, data_dir_from
+from matcher.sources.verify import verify_data
 
 USER_FILES_RECORD = "user_files.json"
 USER_FILE_KINDS = ("little_giants", "registry")
@@ -79,6 +80,16 @@ def _check_user_files(files: Sequence[tuple[str, Path]]) -> tuple[tuple[str, Pat
             raise SourceError(p, "file is missing (give the path of an existing file)")
         out.append((kind, p.resolve()))
     return tuple(out)
+
+
+def preflight_user_files(files: Sequence[tuple[str, Path]]) -> None:
+    """Read each user file once before any stage runs, so that a file that cannot be used at all
+    (wrong encoding, no header, a required column missing) is reported in a second, not after every
+    source has loaded. Row-level problems are not errors: those rows go to the quarantine."""
+    from matcher.firms.master import load_user_file
+
+    for kind, path in files:
+        load_user_file(kind, path)
 
 
 def recorded_user_files(workdir: Path) -> tuple[tuple[str, Path], ...]:
@@ -116,15 +127,18 @@ class Pipeline:
     @classmethod
     def open(cls, data_dir: str | Path | None = None, workdir: str | Path | None = None, *,
              user_files: Sequence[tuple[str, str | Path]] | None = None, force: bool = False,
-             log: Callable[[str], None] = _noop) -> Pipeline:
+             log: Callable[[str], None] = _noop, accept_altered: bool = False) -> Pipeline:
+        """Open a build context: user files must exist; every raw file is verified against the data
+        manifest (:func:`matcher.sources.verify.verify_data`: refused when altered unless ``accept_altered``)."""
         dd = data_dir_from(data_dir)
         wd = workdir_from(workdir)
         if user_files is None:
             files = _check_user_files(recorded_user_files(wd))
         else:
             files = _check_user_files([(k, Path(p)) for k, p in user_files])
-            if files != recorded_user_files(wd):
-                _record_user_files(wd, files)
+        verify_data(dd, wd, accept_altered=accept_altered, log=log)
+        if user_files is not None and files != recorded_user_files(wd):
+            _record_user_files(wd, files)
         return cls(dd, wd, files, force, log)
 
     # ------------------------------------------------------------------------------------------
@@ -148,6 +162,7 @@ class Pipeline:
 
         def build() -> Artifact:
             self.log("building the firm master")
+            preflight_user_files(self.user_files)  # a bad user file fails in a second, before the sources load
             m = build_firm_master(self.data_dir, self.user_files)
             return Artifact({"firms": m.firms, "quarantine": m.quarantine, "address_rules": m.address_rules},
                             {"firms_report": m.report})
