@@ -37,6 +37,7 @@ from matcher.chain import (
     segment_links,
 )
 from matcher.firms.master import NameIndex, name_index
+from matcher.outputs.maps import unit_profiles
 from matcher.outputs.navmap import (
     Navmap,
     NavmapOptions,
@@ -229,6 +230,8 @@ def navmap(city: str, options: NavmapOptions | None = None, data_dir: PathLike |
         "county_code": inputs.units["county_code"].astype("string"), "county_name": inputs.units["name"].astype("string"),
         "lon": inputs.units["lon"].astype("float64"), "lat": inputs.units["lat"].astype("float64"),
     })
+    profiles = unit_profiles(curated_facts(pack)[0] if pack is not None else None)  # the maps' hover text
+    units["profile"] = units["county_code"].astype(str).map(profiles).fillna("").astype("string")
     return assemble_navmap(city_display_name(city, city_code, pack, p.data_dir), city_code, matches, firms_, units, options,
                            positions=positions, analysis=analysis, anchors=anchors, targeted=targeted,
                            has_pack=pack is not None, eligibility=p.eligibility(city), segment_names=segment_names(p.templates),

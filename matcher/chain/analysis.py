@@ -28,9 +28,10 @@ from matcher.chain.templates import SEGMENT_ORDER, ChainTemplate
 from matcher.relatedness import balassa
 
 POSITION_COLUMNS = ["firm_id", "chain", "segment", "match_via", "weight"]
+#: ``curated_text``: the curated facts in plain Chinese for planners (``text``; the originals stay in curated_local)
 ANALYSIS_COLUMNS = [
     "chain", "segment", "segment_name", "local_firms", "national_firms", "rca", "strength", "action", "reason",
-    "leaders", "local_firm_names", "curated_local", "links_from_previous", "template_flag",
+    "leaders", "local_firm_names", "curated_local", "links_from_previous", "template_flag", "curated_text",
 ]
 LEVEL_COLUMN = {"city": "city_code", "county": "county_code"}
 #: leaders listed per segment (the map shows the first five that are eligible targets)
@@ -292,7 +293,7 @@ def analyze_region(
                     "local_firm_names": "; ".join(str(names.get(i, i)) + ("" if i in counted else "(分类器)") for i in loc),
                     "curated_local": "; ".join(f"{c['fact']} [{c['source']}]" for c in cur),
                     "links_from_previous": int(links.loc[s.segment, "forward_evidence"]) if s.segment in links.index else 0,
-                    "template_flag": flag,
+                    "template_flag": flag, "curated_text": "；".join(str(c.get("text") or c["fact"]) for c in cur),
                 }
             )
     out = pd.DataFrame(rows)

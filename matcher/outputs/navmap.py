@@ -38,6 +38,7 @@ from matcher import geo, resources
 from matcher.chain.positions import choose_positions
 from matcher.outputs.safe import out_dir as ensure_out_dir
 from matcher.outputs.safe import to_csv, unneutralise_csv
+from matcher.outputs.wording import feature_label, quality_sentences
 
 #: the shipped region groups (``data/regions_groups.yaml``)
 REGION_GROUPS = "regions_groups.yaml"
@@ -69,15 +70,15 @@ UNPLACED_BASIS = "证据不足：本行业与主营产品均不在产业链模�
 
 #: vintages of the public sources (from the data README / each folder's SOURCE.md)
 SOURCE_VINTAGES: list[tuple[str, str, str]] = [
-    ("tushare", "Tushare A股上市公司基础信息、公司信息、资产（bak_basic 2024-05-13）", "2024-05"),
+    ("tushare", "Tushare A股上市公司基础信息、公司信息、资产（2024-05-13快照）", "2024-05"),
     ("exchanges", "深交所、上交所上市公司名录（含注册地址）", "2025-10"),
     ("listed_geo_2015", "2015年上市公司注册/办公地址及经纬度", "2015"),
     ("chainkg", "产业链知识图谱（企业—申万2021行业、产品、上下游）", "2021-10"),
-    ("unicorns", "CB Insights 独角兽名单（2024-02-27快照）与 Maven 2022 名单", "2021–2024"),
+    ("unicorns", "CB Insights 独角兽名单（2024-02-27快照）及其2022年整理版", "2021–2024"),
     ("fortune500", "财富中国500强", "2014–2021"),
-    ("wiod", "WIOD 2013版 中国2011年投入产出表（35部门）", "2011"),
-    ("divisions", "行政区划与县级单位经纬度（jionlp / cpca）", "2020–2025"),
-    ("city_pack", "城市资料包（data/cities/*.yaml，逐条注明出处）", "2010–2024"),
+    ("wiod", "世界投入产出数据库（2013年版）中国2011年投入产出表（35部门）", "2011"),
+    ("divisions", "行政区划与县级单位经纬度（开源行政区划库）", "2020–2025"),
+    ("city_pack", "城市资料包（随软件提供，逐条注明出处）", "2010–2024"),
 ]
 
 
@@ -687,13 +688,14 @@ def select_targets(matches: pd.DataFrame, firms: pd.DataFrame, ctx: TargetContex
 # --------------------------------------------------------------------------------------------------
 CHAIN_COLUMNS = [
     "chain", "segment", "chain_basis", "firms_national", "firms_local", "local_firms", "location_quotient",
-    "leaders_national", "anchors_local", "action", "targets", "top_targets", "targeted",
+    "leaders_national", "anchors_local", "action", "targets", "top_targets", "targeted", "anchors_source",
 ]
 CHAIN_HEADERS = {
     "chain": "产业链", "segment": "环节", "chain_basis": "链归属依据", "firms_national": "全国企业数",
     "firms_local": "本地企业数", "local_firms": "本地企业", "location_quotient": "区位商",
     "leaders_national": "全国链主企业", "anchors_local": "本地链主/骨干企业（资料包）", "action": "建议方向",
     "targets": "目标企业数", "top_targets": "首选目标企业", "targeted": "本市重点产业链",
+    "anchors_source": "本地资料原文与出处",
 }
 
 
@@ -766,9 +768,9 @@ def _template_chain_rows(firms: pd.DataFrame, targets: pd.DataFrame, *, city_cod
             "chain": c, "segment": s_, "chain_basis": "产业链模板", "firms_national": int(r["national_firms"]),
             "firms_local": int(r["local_firms"]), "local_firms": str(r["local_firm_names"]).replace("; ", "、"),
             "location_quotient": float(r["rca"]), "leaders_national": str(r["leaders"]).replace("; ", "、"),
-            "anchors_local": "、".join(x for x in ["、".join(anchor_by.get(str(c), [])), str(r["curated_local"] or "")] if x),
+            "anchors_local": "、".join(x for x in ["、".join(anchor_by.get(str(c), [])), _text(r.get("curated_text"))] if x),
             "action": str(r["action"]), "targets": len(tg), "top_targets": "、".join(tg[:3]),
-            "targeted": "是" if c in targeted else "",
+            "targeted": "是" if c in targeted else "", "anchors_source": _text(r["curated_local"]),
         })
     lab = chain_labels(firms, positions)
     unplaced = lab["chain"] == UNPLACED
@@ -778,9 +780,14 @@ def _template_chain_rows(firms: pd.DataFrame, targets: pd.DataFrame, *, city_cod
         "chain": UNPLACED, "segment": "（各行业）", "chain_basis": UNPLACED_BASIS, "firms_national": int(unplaced.sum()),
         "firms_local": int((unplaced & local).sum()), "local_firms": _names(list(firms.loc[unplaced & local, "name"].astype(str)), 5),
         "location_quotient": float("nan"), "leaders_national": "", "anchors_local": "", "action": "", "targets": len(tg),
-        "top_targets": "、".join(tg["name"].astype(str).head(3)), "targeted": "",
+        "top_targets": "、".join(tg["name"].astype(str).head(3)), "targeted": "", "anchors_source": "",
     })
     return pd.DataFrame(rows, columns=CHAIN_COLUMNS)
+
+
+def _text(v: object) -> str:
+    """A cell's text ('' for None/NaN)."""
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
 def _industry_chain_rows(firms: pd.DataFrame, targets: pd.DataFrame, *, city_code: str, anchors: pd.DataFrame | None,
@@ -811,7 +818,7 @@ def _industry_chain_rows(firms: pd.DataFrame, targets: pd.DataFrame, *, city_cod
             "anchors_local": "、".join(anchor_by.get(str(c), []) + [x for x in anchor_by.get(str(s), []) if x not in anchor_by.get(str(c), [])]),
             "action": classify_action(str(c), str(s), seg_local, chain_local, 0.0),
             "targets": len(tg), "top_targets": "、".join(tg[:3]),
-            "targeted": "是" if (c in targeted or s in targeted) else "",
+            "targeted": "是" if (c in targeted or s in targeted) else "", "anchors_source": "",
         })
     return pd.DataFrame(rows, columns=CHAIN_COLUMNS)
 
@@ -983,14 +990,12 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
         rows.append(("县区重点产业链未覆盖", f"{gap.get('county_name', gap['county_code'])}“{gap['chain']}”：{gap['reason']}"))
     for k, v in options.describe().items():
         rows.append((f"筛选：{k}", v))
-    rows.append(("模型", "透明线性排序模型（matcher.model.match.FirmCountyRanker）：区位特征权重由企业迁址基准拟合，"
-                 "产业链配套、重点产业链与企业实力权重为人工设定（见“数据说明”）"))
-    rows.append(("模型质量说明", "entry：检验能否提前看出某城市某行业将出现首家上市公司——只用2019年以前的数据，"
-                 "对照2019年至2024年5月实际出现的情况，各基线与模型并列。局限：数据只含2024年5月仍在上市的公司，"
-                 "此前已退市的公司不在其中，所以早年的产业基础被低估；数值只能比较排序方法的相对好坏，"
-                 "不能当作命中率的绝对值。relocation：上市企业2015→2024年迁址基准（用于拟合区位权重）。"))
-    rows += quality_lines(quality)
-    rows.append(("生成方式", "matcher navmap（同样输入得到同样文件；不含生成时间）"))
+    rows.append(("模型", "透明的线性打分：区位特征的权重由上市公司迁址记录拟合，产业链配套、重点产业链与企业实力的权重为人工设定"
+                 "（逐项见“数据说明”）"))
+    rows += quality_sentences(quality)
+    rows.append(("检验的局限", "回测只用当时以前的数据，对照之后实际出现的情况；数据只含2024年5月仍在上市的公司，此前已退市的公司不在其中，"
+                 "早年的产业基础因此被低估；数值用于比较排序方法的好坏，不是命中率的保证。各方法的全部指标见“模型检验”表（供分析人员）"))
+    rows.append(("生成方式", "同样的输入得到同样的文件（文件中不含生成时间）"))
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
@@ -1002,7 +1007,7 @@ def chain_assignment_notes(results_dir: Path | None = None) -> list[tuple[str, s
         h = res["holdout"]
         v1 = res["headline"]["blind_v1"]
     except (OSError, ValueError, KeyError, TypeError):
-        return [("质量", "产业链归属准确率", "尚未测量（matcher bench chain-assignment）")]
+        return [("质量", "产业链归属准确率", "尚未测量")]
     return [("质量", "产业链归属准确率",
              f"随机抽取{h['firms']}家留作检验的企业（另一半用于确定规则）：归链的{h['placed']}家中{h['correct']}家正确，"
              f"准确率{h['precision']:.0%}（95%区间{h['precision_ci'][0]:.0%}–{h['precision_ci'][1]:.0%}），归链比例{h['coverage']:.0%}；"
@@ -1032,14 +1037,14 @@ def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame
         ("口径", "产业链与环节", "有产业链模板时按模板归链（见“产业链归属”）；否则以申万一级行业为“链”、申万二级行业为“环节”；无申万代码的按Tushare行业"),
         ("口径", "建议落地县区", "模型对每家企业在各县区的匹配得分最高者；“该县区内排名”为该企业在该县区全部候选中的名次"),
         ("口径", "区位商", "（本地该环节企业数/本地企业数）÷（全国该环节企业数/全国企业数）"),
-        ("口径", "所属区域", "data/regions_groups.yaml：国家区域战略规划范围（京津冀、长三角、粤港澳大湾区、成渝、长江中游、东北），其余按国家统计局四大区域"),
-        ("口径", "距离与时间", "直线距离（经纬度）与估算交通时间，非实际路程"),
+        ("口径", "所属区域", "区域分组表（随软件提供）：国家区域战略规划范围（京津冀、长三角、粤港澳大湾区、成渝、长江中游、东北），其余按国家统计局四大区域"),
+        ("口径", "距离与时间", "推荐理由中的距离为两地直线距离；出访行程的城际时间按铁路干线估算（不跨海取直线），均非实际车次与路程"),
         ("局限", "企业范围", "以上市公司、独角兽为主；专精特新“小巨人”与工商登记企业需用户导入名单"),
         ("局限", "本地企业", "本地企业仅指企业库中总部在本市的企业，未含非上市企业与外地企业在本地的分支机构"),
     ]
     rows += chain_assignment_notes()
     for r in weights.itertuples(index=False):
-        rows.append(("模型权重", str(r.feature), f"{r.weight:+.3f}（{'迁址基准拟合' if str(r.source).startswith('fitted') else '人工设定'}）"))
+        rows.append(("模型权重", feature_label(str(r.feature)), f"{r.weight:+.3f}（{'由迁址记录拟合' if str(r.source).startswith('fitted') else '人工设定'}）"))
     return pd.DataFrame(rows, columns=["section", "item", "note"])
 
 
@@ -1168,24 +1173,29 @@ def assemble_navmap(
 
 
 def write_navmap(navmap: Navmap, out_dir: str | Path) -> dict[str, Path]:
-    """Write targets.csv, not_recommended.csv, navmap.xlsx, navmap.html and navmap.md into ``out_dir``;
-    return their paths."""
+    """Write targets.csv, not_recommended.csv, navmap.xlsx, navmap.html, navmap.md and the maps as PNG
+    (navmap_china.png, navmap_city.png, when the city has boundary data) into ``out_dir``; return their paths."""
     from matcher.outputs.brief import write_brief
     from matcher.outputs.excel import write_excel
     from matcher.outputs.html import write_html
+    from matcher.outputs.maps import map_pngs
 
     out = ensure_out_dir(out_dir)  # a file in the way or no permission: OutputError naming the folder
     paths = {
         "targets.csv": out / "targets.csv", "navmap.xlsx": out / "navmap.xlsx",
         "navmap.html": out / "navmap.html", "navmap.md": out / "navmap.md",
     }
+    images = map_pngs(navmap.targets, navmap.units, navmap.city_code, navmap.city)  # the brief and 总览 show them
+    for name, png in images.items():
+        paths[name] = out / name
+        paths[name].write_bytes(png)
     write_targets_csv(navmap.targets, paths["targets.csv"])
     paths["not_recommended.csv"] = out / "not_recommended.csv"
     to_csv(navmap.not_recommended[NOT_RECOMMENDED_COLUMNS], paths["not_recommended.csv"], encoding="utf-8-sig",
            lineterminator="\n")  # formula prefixes neutralised (matcher.outputs.safe)
-    write_excel(navmap, paths["navmap.xlsx"])
+    write_excel(navmap, paths["navmap.xlsx"], images=images)
     write_html(navmap, paths["navmap.html"])
-    write_brief(navmap, paths["navmap.md"])
+    write_brief(navmap, paths["navmap.md"], images=list(images))
     return paths
 
 

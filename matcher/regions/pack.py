@@ -65,9 +65,12 @@ class _Sourced(_Strict):
 
 
 class Fact(_Sourced):
-    """One cited fact. ``value`` is the fact in a few words (a name, a figure, a phrase)."""
+    """One cited fact. ``value`` is the fact in a few words (a name, a figure, a phrase) as the pack's
+    author noted it from the source (kept as the original in every output's source column); ``text`` is
+    the same fact in plain Chinese for planners, required where ``value`` is not already Chinese."""
 
     value: str | int | float
+    text: str | None = None
 
     @field_validator("value")
     @classmethod

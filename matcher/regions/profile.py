@@ -244,7 +244,7 @@ def chain_coverage(
 
 # ---- curated facts of the pack ----------------------------------------------------------------
 
-CURATED_COLUMNS = ["region_code", "kind", "value", "source", "basis", "note", "excludes_sw_l1"]
+CURATED_COLUMNS = ["region_code", "kind", "value", "source", "basis", "note", "excludes_sw_l1", "text"]
 ANCHOR_COLUMNS = ["region_code", "name", "products", "chains", "sw_l1", "listed", "stock_code", "source", "basis", "note"]
 
 
@@ -263,7 +263,8 @@ def curated_facts(pack: CityPack | None) -> tuple[pd.DataFrame, pd.DataFrame]:
             for f in getattr(holder, attr, []) or []:
                 facts.append({"region_code": code, "kind": kind, "value": str(f.value), "source": f.source,
                               "basis": f.basis, "note": f.note,
-                              "excludes_sw_l1": "|".join(getattr(f, "excludes_sw_l1", []) or [])})
+                              "excludes_sw_l1": "|".join(getattr(f, "excludes_sw_l1", []) or []),
+                              "text": f.text or str(f.value)})
         for a in getattr(holder, "anchor_firms", []) or []:
             anchors.append({"region_code": code, "name": a.name, "products": list(a.products), "chains": list(a.chains),
                             "sw_l1": a.sw_l1, "listed": a.listed, "stock_code": a.stock_code, "source": a.source,
@@ -271,7 +272,8 @@ def curated_facts(pack: CityPack | None) -> tuple[pd.DataFrame, pd.DataFrame]:
         centroid = getattr(holder, "centroid", None)
         if centroid is not None:
             facts.append({"region_code": code, "kind": "centroid", "value": f"{centroid.lon}, {centroid.lat}",
-                          "source": centroid.source, "basis": centroid.basis, "note": centroid.note, "excludes_sw_l1": ""})
+                          "source": centroid.source, "basis": centroid.basis, "note": centroid.note, "excludes_sw_l1": "",
+                          "text": f"{centroid.lon}, {centroid.lat}"})
 
     add(pack.city_code, pack)
     for unit in pack.units:
