@@ -247,9 +247,11 @@ def plan_trip(home: str, *, cities: Sequence[str] = (), region: str | None = Non
               assumptions: TripAssumptions | None = None, must_visit: Sequence[str] = (), start: date | None = None,
               max_per_city: int | None = None, data_dir: PathLike | None = None,
               workdir: PathLike | None = None) -> TripPlan:
-    """An outbound visit plan from ``home`` to ``cities`` (or the cities of a ``region`` group)."""
+    """An outbound visit plan from ``home`` to ``cities`` (or the cities of a ``region`` group): the firms,
+    chains, landing units and reasons of ``home``'s navigation map, travel times by rail corridor."""
     p = open_pipeline(data_dir, workdir)
-    return build_trip(home, matches=p.city_matches(home), firms=p.firms, data_dir=p.data_dir, cities=cities,
+    targets = navmap(home, NavmapOptions(top=0), data_dir, workdir).targets  # the same targets, chains and reasons as the map
+    return build_trip(home, targets=targets, firms=p.firms, data_dir=p.data_dir, cities=cities,
                       region=region, days=days, assumptions=assumptions, must_visit=must_visit, start=start,
                       max_per_city=max_per_city)
 

@@ -167,14 +167,14 @@ def _is_number(v: str) -> bool:
 
 
 def test_3_trip_xlsx_has_no_formulas(tmp_path: Path) -> None:
-    from test_outputs_trips import SQUARE, hour_legs, synthetic_ranked
+    from test_outputs_trips import SQUARE, hour_legs, synthetic_ranked, toy
 
     from matcher.outputs import trips as T
 
     ranked = synthetic_ranked({"A": (0.9, 3), "B": (0.8, 3), "C": (0.7, 3)})
     ranked["name"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(ranked))]
     ranked["reasons"] = "=HYPERLINK(\"http://example.invalid\")"
-    plan = T.plan_trip("H", ["A", "B", "C"], ranked, SQUARE, 3, assumptions=hour_legs())
+    plan = T.plan_trip("H", ["A", "B", "C"], ranked, SQUARE, 3, assumptions=hour_legs(), travel=toy(SQUARE))
     paths = T.write_trip(plan, tmp_path)
     assert sheet_formulas(paths["xlsx"]) == []
     md = paths["md"].read_text(encoding="utf-8")

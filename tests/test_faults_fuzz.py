@@ -302,14 +302,14 @@ def test_navmap_writers_keep_hostile_text_as_text(names, reason, city, tmp_path_
 
 @given(names=st.lists(text, min_size=3, max_size=9), why=text)
 def test_trip_writers_keep_hostile_text_as_text(names, why, tmp_path_factory) -> None:  # noqa: ANN001
-    from test_outputs_trips import SQUARE, hour_legs, synthetic_ranked
+    from test_outputs_trips import SQUARE, hour_legs, synthetic_ranked, toy
 
     from matcher.outputs import trips as T
 
     ranked = synthetic_ranked({"A": (0.9, 3), "B": (0.8, 3), "C": (0.7, 3)})
     ranked["name"] = [names[i % len(names)] for i in range(len(ranked))]
     ranked["reasons"] = why
-    plan = T.plan_trip("H", ["A", "B", "C"], ranked, SQUARE, 3, assumptions=hour_legs(), city_names={"A": why})
+    plan = T.plan_trip("H", ["A", "B", "C"], ranked, SQUARE, 3, assumptions=hour_legs(), city_names={"A": why}, travel=toy(SQUARE))
     paths = T.write_trip(plan, tmp_path_factory.mktemp("trip"))
     assert sheet_formulas(paths["xlsx"]) == []
     assert "<" not in paths["md"].read_text(encoding="utf-8")

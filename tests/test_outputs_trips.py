@@ -2,9 +2,11 @@
 
 Unit tests run on a synthetic toy geography near (0°, 0°) whose best route and day split are known by
 construction: points in convex position (the optimal tour follows the polygon), and legs of exactly
-one hour (rail speed = km per degree, no detour, no overhead) so that the day arithmetic is exact.
-The real-data tests plan the 秦皇岛 → 东北 trip of the issue and check every day's capacity and time,
-that every visit has reasons, and that the plan is deterministic.
+one hour (a straight-line travel model at km per degree, no detour, no overhead) so that the day
+arithmetic is exact. The real-data tests plan the 秦皇岛 → 东北 trip of the issue from the city's
+navigation-map targets with the rail-corridor travel model, and check every day's capacity and time,
+that every visit carries the map's own chain, segment and reasons, that no leg crosses the sea, and
+that the plan is deterministic.
 """
 
 from __future__ import annotations
@@ -26,11 +28,16 @@ KM_PER_DEG = 2 * math.pi * 6371.0088 / 360
 
 
 def hour_legs(**kw: float) -> TripAssumptions:
-    """Synthetic assumptions: 1° = 1 h of travel, 2 h per visit, visits 08:00–18:00, trains until 20:00."""
-    base = dict(rail_speed_kmh=KM_PER_DEG, detour_factor=1.0, leg_overhead_hours=0.0, visit_hours=1.5,
+    """Synthetic assumptions: no overhead per leg, 2 h per visit, visits 08:00–18:00, trains until 20:00."""
+    base = dict(leg_overhead_hours=0.0, visit_hours=1.5,
                 local_transfer_hours=0.5, day_hours=12.0, visit_window_hours=10.0, visits_per_day=4, backups_per_city=1)
     base.update(kw)
     return TripAssumptions(**base)  # type: ignore[arg-type]
+
+
+def toy(points: dict[str, tuple[float, float]]) -> T.StraightLine:
+    """The toy geography's travel model: 1° = 1 h (straight line at km per degree, no detour)."""
+    return T.StraightLine(points, speed_kmh=KM_PER_DEG, detour=1.0)
 
 
 def synthetic_ranked(per_city: dict[str, tuple[float, int]]) -> pd.DataFrame:
@@ -61,7 +68,7 @@ def _circle(n: int) -> dict[str, tuple[float, float]]:
 
 def test_route_exact_follows_the_polygon_and_breaks_ties_by_code() -> None:
     pts = _circle(6)
-    tt = T.travel_time_fn(pts, hour_legs())
+    tt = T.travel_time_fn(toy(pts), hour_legs())
     cities = [c for c in pts if c != "H"]
     random.Random(3).shuffle(cities)
     got = T.route("H", cities, tt)
@@ -74,7 +81,7 @@ def test_route_exact_follows_the_polygon_and_breaks_ties_by_code() -> None:
 
 
 def test_route_square_and_trivial_cases() -> None:
-    tt = T.travel_time_fn(SQUARE, hour_legs())
+    tt = T.travel_time_fn(toy(SQUARE), hour_legs())
     assert T.route("H", ["C", "B", "A"], tt) == ["H", "A", "B", "C", "H"]
     assert T.route("H", ["B"], tt) == ["H", "B", "H"]
     assert T.route("H", [], tt) == ["H", "H"]
@@ -84,7 +91,7 @@ def test_route_square_and_trivial_cases() -> None:
 def test_route_approximation_for_many_cities_is_valid_bounded_and_deterministic() -> None:
     n = T.EXACT_TSP_MAX + 3
     pts = _circle(n)
-    tt = T.travel_time_fn(pts, hour_legs())
+    tt = T.travel_time_fn(toy(pts), hour_legs())
     cities = [c for c in pts if c != "H"]
     got = T.route("H", cities, tt)
     assert got[0] == got[-1] == "H" and sorted(got[1:-1]) == sorted(cities)
@@ -104,7 +111,7 @@ def test_plan_on_the_square_gives_the_known_route_and_day_split() -> None:
     day 2 = 4 visits in B + B→C (9 h); day 3 = 4 visits in C + C→H (9 h). 12 visits = the full
     capacity of 3 days × 4, so no split is better."""
     ranked = synthetic_ranked({"A": (0.9, 4), "B": (0.8, 4), "C": (0.7, 4)})
-    plan = T.plan_trip("H", ["C", "A", "B"], ranked, SQUARE, 3, assumptions=hour_legs())
+    plan = T.plan_trip("H", ["C", "A", "B"], ranked, SQUARE, 3, assumptions=hour_legs(), travel=toy(SQUARE))
     assert plan.route == ["H", "A", "B", "C", "H"]
     by_day = plan.visits.groupby("day")["firm_id"].apply(list).to_dict()
     assert by_day == {1: ["A0", "A1", "A2", "A3"], 2: ["B0", "B1", "B2", "B3"], 3: ["C0", "C1", "C2", "C3"]}
@@ -123,7 +130,7 @@ def test_plan_takes_the_best_scores_when_capacity_binds() -> None:
     B0–B4, C0–C1) — the score-optimal choice — laid out as: day 1 = H→A + A0–A3 (9 h; A4 is still due,
     so no evening train); day 2 = A4, A→B, B0–B2 (9 h); day 3 = B3, B4, B→C, C0, C1, C→H (10 h)."""
     ranked = synthetic_ranked({"A": (0.9, 5), "B": (0.8, 5), "C": (0.7, 5)})
-    plan = T.plan_trip("H", ["A", "B", "C"], ranked, SQUARE, 3, assumptions=hour_legs())
+    plan = T.plan_trip("H", ["A", "B", "C"], ranked, SQUARE, 3, assumptions=hour_legs(), travel=toy(SQUARE))
     best12 = ranked.sort_values("score", ascending=False)["firm_id"].head(12)
     assert set(plan.visits["firm_id"]) == set(best12)
     by_day = plan.visits.groupby("day")["firm_id"].apply(list).to_dict()
@@ -136,7 +143,7 @@ def test_plan_takes_the_best_scores_when_capacity_binds() -> None:
 def test_schedule_long_leg_moves_to_the_next_day_and_reports_too_few_days() -> None:
     pts = {"H": (0.0, 0.0), "F": (9.0, 0.0)}  # 9 h away
     a = hour_legs()
-    tt = T.travel_time_fn(pts, a)
+    tt = T.travel_time_fn(toy(pts), a)
     sch = T.schedule(["H", "F", "H"], {"F": ["f1", "f2", "f3", "f4"]}, 3, 4, a, tt)
     # day 1: 9 h on the train, no time for a 2 h visit before 18:00; day 2: 4 visits; day 3: home
     assert sch.feasible and sch.days_used == 3
@@ -149,7 +156,7 @@ def test_schedule_long_leg_moves_to_the_next_day_and_reports_too_few_days() -> N
 
 def test_visits_per_day_caps_the_day_even_with_hours_left() -> None:
     a = hour_legs(visits_per_day=2)
-    tt = T.travel_time_fn(SQUARE, a)
+    tt = T.travel_time_fn(toy(SQUARE), a)
     sch = T.schedule(["H", "A", "H"], {"A": ["a1", "a2", "a3"]}, 3, 2, a, tt)
     v = sch.events[sch.events["kind"] == "visit"]
     assert v["day"].tolist() == [1, 1, 2]
@@ -160,13 +167,13 @@ def test_greedy_keeps_only_visits_that_fit_and_region_mode_drops_far_cities() ->
     # F is 5 h away and holds the best firm; one day: F alone fits (5 + 2 + 5 = 12 h), nothing else does
     pts = {"H": (0.0, 0.0), "A": (0.0, 1.0), "F": (5.0, 0.0)}
     ranked = synthetic_ranked({"F": (0.99, 3), "A": (0.5, 3)})
-    plan = T.plan_trip("H", ["A", "F"], ranked, pts, 1, assumptions=hour_legs(), cover_all=False)
+    plan = T.plan_trip("H", ["A", "F"], ranked, pts, 1, assumptions=hour_legs(), cover_all=False, travel=toy(pts))
     assert plan.visits["firm_id"].tolist() == ["F0"]
     assert plan.route == ["H", "F", "H"]
     assert any("A" in n and "排不下" in n for n in plan.notes)
     # cover_all: A and F cannot both be visited in one day → a clear error
     with pytest.raises(TripError, match="visiting all 2 cities"):
-        T.plan_trip("H", ["A", "F"], ranked, pts, 1, assumptions=hour_legs())
+        T.plan_trip("H", ["A", "F"], ranked, pts, 1, assumptions=hour_legs(), travel=toy(pts))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -174,7 +181,7 @@ def test_greedy_keeps_only_visits_that_fit_and_region_mode_drops_far_cities() ->
 # --------------------------------------------------------------------------------------------------
 def test_must_visits_come_first_and_add_their_city() -> None:
     ranked = synthetic_ranked({"A": (0.9, 5), "B": (0.8, 5), "C": (0.1, 2)})
-    plan = T.plan_trip("H", ["A", "B"], ranked, SQUARE, 2, assumptions=hour_legs(), must_visit=["A4", "C1"])
+    plan = T.plan_trip("H", ["A", "B"], ranked, SQUARE, 2, assumptions=hour_legs(), must_visit=["A4", "C1"], travel=toy(SQUARE))
     got = plan.visits.set_index("firm_id")
     assert {"A4", "C1"} <= set(got.index)
     assert bool(got.at["A4", "must_visit"]) and bool(got.at["C1", "must_visit"])
@@ -188,16 +195,16 @@ def test_infeasible_requests_raise_clear_errors() -> None:
     ranked = synthetic_ranked({"A": (0.9, 9), "B": (0.8, 9), "C": (0.7, 9)})
     a = hour_legs()
     with pytest.raises(TripError, match="9 must-visit firms but only 2 days × 4 visits = 8 slots"):
-        T.plan_trip("H", ["A"], ranked, SQUARE, 2, assumptions=a, must_visit=[f"A{k}" for k in range(9)])
+        T.plan_trip("H", ["A"], ranked, SQUARE, 2, assumptions=a, must_visit=[f"A{k}" for k in range(9)], travel=toy(SQUARE))
     # 4 must-visits in three cities fit the count of one day but not its hours
     with pytest.raises(TripError, match="do not fit into 1 days"):
-        T.plan_trip("H", ["A", "B", "C"], ranked, SQUARE, 1, assumptions=a, must_visit=["A0", "A1", "B0", "C0"])
+        T.plan_trip("H", ["A", "B", "C"], ranked, SQUARE, 1, assumptions=a, must_visit=["A0", "A1", "B0", "C0"], travel=toy(SQUARE))
     with pytest.raises(TripError, match="no target firms"):
-        T.plan_trip("H", ["X"], ranked, {**SQUARE, "X": (3.0, 3.0)}, 2, assumptions=a)
+        T.plan_trip("H", ["X"], ranked, {**SQUARE, "X": (3.0, 3.0)}, 2, assumptions=a, travel=toy({**SQUARE, "X": (3.0, 3.0)}))
     with pytest.raises(TripError, match="not among the ranked targets"):
-        T.plan_trip("H", ["A"], ranked, SQUARE, 2, assumptions=a, must_visit=["nope"])
+        T.plan_trip("H", ["A"], ranked, SQUARE, 2, assumptions=a, must_visit=["nope"], travel=toy(SQUARE))
     with pytest.raises(TripError, match="days must be >= 1"):
-        T.plan_trip("H", ["A"], ranked, SQUARE, 0, assumptions=a)
+        T.plan_trip("H", ["A"], ranked, SQUARE, 0, assumptions=a, travel=toy(SQUARE))
     with pytest.raises(TripError, match="visits per day"):
         hour_legs(visits_per_day=0)
     with pytest.raises(TripError, match="visiting hours"):
@@ -235,8 +242,8 @@ def test_plan_is_deterministic_under_input_order(tmp_path) -> None:
     ranked = synthetic_ranked({"A": (0.9, 6), "B": (0.85, 6), "C": (0.7, 6)})
     pts = {"H": (0.0, 0.0), "A": (0.0, 1.5), "B": (1.2, 1.0), "C": (2.5, 0.3)}
     a = hour_legs()
-    p1 = T.plan_trip("H", ["A", "B", "C"], ranked, pts, 3, assumptions=a)
-    p2 = T.plan_trip("H", ["C", "B", "A"], ranked.sample(frac=1.0, random_state=1), pts, 3, assumptions=a)
+    p1 = T.plan_trip("H", ["A", "B", "C"], ranked, pts, 3, assumptions=a, travel=toy(pts))
+    p2 = T.plan_trip("H", ["C", "B", "A"], ranked.sample(frac=1.0, random_state=1), pts, 3, assumptions=a, travel=toy(pts))
     assert T.to_json(p1) == T.to_json(p2)
     d1, d2 = T.write_trip(p1, tmp_path / "1"), T.write_trip(p2, tmp_path / "2")
     assert d1["md"].read_bytes() == d2["md"].read_bytes()
@@ -248,14 +255,19 @@ def test_writers_carry_every_visit_with_its_reason(tmp_path) -> None:
 
     ranked = synthetic_ranked({"A": (0.9, 5), "B": (0.8, 5), "C": (0.7, 5)})
     plan = T.plan_trip("H", ["A", "B", "C"], ranked, SQUARE, 3, assumptions=hour_legs(), start=pd.Timestamp("2026-12-01").date(),
-                       city_names={"H": "家", "A": "甲", "B": "乙", "C": "丙"})
+                       city_names={"H": "家", "A": "甲", "B": "乙", "C": "丙"}, travel=toy(SQUARE))
     paths = T.write_trip(plan, tmp_path)
     wb = load_workbook(paths["xlsx"], read_only=True)
     assert wb.sheetnames == ["行程", "每日", "交通", "备选", "假设与说明"]
     rows = list(wb["行程"].iter_rows(values_only=True))
     assert len(rows) == 1 + len(plan.visits) and "拜访理由" in rows[0]
     md = paths["md"].read_text(encoding="utf-8")
-    assert "第1天（2026-12-01）" in md and "绕行系数" in md
+    assert "第1天（2026-12-01）" in md and "仅用于示例地理" in md
+    assert "True" not in md and "False" not in md
+    for sheet in ("行程", "每日"):  # 是/否, never True/False
+        cells = {c for row in wb[sheet].iter_rows(min_row=2, values_only=True) for c in row}
+        assert not {True, False, "True", "False"} & {c for c in cells if isinstance(c, (bool, str))}
+    assert {"是", "否"} & {c for row in wb["行程"].iter_rows(min_row=2, values_only=True) for c in row}
     for r in plan.visits.itertuples():
         assert r.name in md and f"合成理由{r.firm_id}" in r.why
         assert r.address == T.NO_ADDRESS  # nothing invented
@@ -272,12 +284,15 @@ NORTHEAST = ["大连", "长春", "哈尔滨", "齐齐哈尔"]
 
 
 @pytest.fixture(scope="module")
-def northeast(data_dir, pipe):
-    """Ranked targets for every city of the 东北 region group (one ranking serves all tests)."""
+def northeast(data_dir, real_workdir, pipe):
+    """The 秦皇岛 navigation map's targets for every city of the 东北 region group (one ranking serves all tests)."""
+    from test_outputs_navmap import real_navmap
+
     firms = pipe.firms
     codes = T.region_cities("东北", data_dir)
-    ranked = T.ranked_targets(pipe.city_matches("秦皇岛"), firms, codes, data_dir)
-    return firms, codes, ranked
+    nav = real_navmap(str(data_dir), str(real_workdir))
+    ranked = T.ranked_targets(nav.targets, firms, codes, data_dir)
+    return firms, codes, ranked, nav.targets
 
 
 def _check_plan(plan: T.TripPlan, allowed_cities: set[str]) -> None:
@@ -301,7 +316,7 @@ def _check_plan(plan: T.TripPlan, allowed_cities: set[str]) -> None:
 
 @pytest.mark.realdata
 def test_northeast_four_cities_plan(northeast, data_dir) -> None:
-    firms, _, ranked = northeast
+    firms, _, ranked, targets = northeast
     cities = T.resolve_cities(NORTHEAST, data_dir)
     assert cities["code"].tolist() == ["210200", "220100", "230100", "230200"]
     home = T.resolve_cities(["秦皇岛"], data_dir)
@@ -312,12 +327,21 @@ def test_northeast_four_cities_plan(northeast, data_dir) -> None:
     # every requested city with firms is on the route
     with_firms = set(cities["code"]) & set(ranked["home_city_code"])
     assert set(plan.route[1:-1]) == with_firms
-    # every visit carries the model's own reasons, and the ranking order is the model's score order
-    by_id = ranked.set_index("firm_id")
+    # every visit carries the navigation map's own chain, segment, landing unit and reasons (targets.csv)
+    by_id = targets.set_index("firm_id")
     for r in plan.visits.itertuples():
         assert str(by_id.at[r.firm_id, "reasons"]).strip()
         assert str(by_id.at[r.firm_id, "reasons"]) in r.why
+        assert (r.chain, r.segment, r.county_name) == (by_id.at[r.firm_id, "chain"], by_id.at[r.firm_id, "segment"],
+                                                       by_id.at[r.firm_id, "county_name"])
     assert ranked.sort_values("score", ascending=False)["national_rank"].is_monotonic_increasing
+    # no firm the map leaves out (e.g. a power utility) is visited
+    assert set(plan.visits["firm_id"]) <= set(targets["firm_id"])
+    # travel by rail corridor: 秦皇岛 → 大连 goes round by 沈阳, never across the Bohai Sea
+    legs = plan.legs.set_index(["from_code", "to_code"])
+    for (a, b), g in legs.iterrows():
+        if {a, b} == {"130300", "210200"}:
+            assert "沈阳" in g["via"] and g["distance_km"] > 600 and g["hours"] > 3.5
     # within a city, no unvisited firm outranks a visited (non-must) one
     for c, g in plan.visits.groupby("city_code"):
         pool = ranked[ranked["home_city_code"] == c]
@@ -335,7 +359,7 @@ def test_northeast_four_cities_plan(northeast, data_dir) -> None:
 
 @pytest.mark.realdata
 def test_northeast_region_plan(northeast, data_dir) -> None:
-    _, codes, ranked = northeast
+    _, codes, ranked, _ = northeast
     assert {"210100", "220100", "230100", "150700"} <= set(codes)  # provinces expanded, 呼伦贝尔 cited
     in_play = sorted(set(codes) & set(ranked["home_city_code"]))
     table = T.resolve_cities(["130300", *in_play], data_dir)
@@ -368,8 +392,22 @@ def test_cli_reports_infeasible_requests_with_exit_2(data_dir, tmp_path) -> None
 
 
 def test_assumption_text_names_every_number() -> None:
-    a = TripAssumptions(rail_speed_kmh=180, detour_factor=1.4, leg_overhead_hours=0.75, visit_hours=1.0)
+    a = TripAssumptions(leg_overhead_hours=0.75, visit_hours=1.0)
     text = " ".join(a.describe())
-    for s in ("180", "1.4", "0.75", "1小时"):
+    for s in ("0.75", "1小时"):
         assert s in text
     assert np.isclose(a.visit_block_hours, 1.5)
+    rail = " ".join(T.RailTravel().describe())
+    assert "铁路干线" in rail and "不跨海" in rail and "80%" in rail
+
+
+def test_rail_travel_goes_round_the_bohai_sea() -> None:
+    """The default travel model: 秦皇岛 → 大连 by rail via 沈阳 (no line crosses the Bohai Sea), far longer
+    than the 210 km straight line; a code without a point is a TripError naming it."""
+    rail = T.RailTravel(names={"130300": "秦皇岛", "210200": "大连"})
+    assert rail.km("130300", "210200") > 600 and rail.hours("130300", "210200") > 3.0
+    assert rail.route("130300", "210200").startswith("秦皇岛") and "沈阳" in rail.route("130300", "210200")
+    assert rail.route("210200", "130300").startswith("大连")
+    assert rail.hours("130300", "130300") == 0.0
+    with pytest.raises(TripError, match="990100"):
+        rail.hours("130300", "990100")

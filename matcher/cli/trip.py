@@ -34,8 +34,6 @@ def register(app: typer.Typer) -> None:
         start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD (dates in the itinerary)")] = None,
         must_visit: Annotated[str | None, typer.Option(help="firms that must be visited, comma-separated (names or stock codes; fuzzy-matched)")] = None,
         max_per_city: Annotated[int | None, typer.Option(help="at most this many visits in one city")] = None,
-        rail_speed: Annotated[float, typer.Option(help="assumed average rail speed, km/h")] = d.rail_speed_kmh,
-        detour: Annotated[float, typer.Option(help="assumed rail distance / straight-line distance")] = d.detour_factor,
         leg_overhead: Annotated[float, typer.Option(help="hours added to every city-to-city leg (stations, waiting)")] = d.leg_overhead_hours,
         visit_hours: Annotated[float, typer.Option(help="hours per visit")] = d.visit_hours,
         transfer_hours: Annotated[float, typer.Option(help="hours to reach each firm within a city")] = d.local_transfer_hours,
@@ -59,7 +57,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         try:
             assumptions = TripAssumptions(
-                rail_speed_kmh=rail_speed, detour_factor=detour, leg_overhead_hours=leg_overhead,
+                leg_overhead_hours=leg_overhead,
                 visit_hours=visit_hours, local_transfer_hours=transfer_hours, day_hours=day_hours, visit_window_hours=visit_window,
                 day_start_hour=day_start, visits_per_day=visits_per_day, backups_per_city=backups,
             )

@@ -689,11 +689,12 @@ def match_reasons(
 
     standing = standing_text(eligible)
     home = dict(zip(_str_array(eligible["firm_id"]), _str_array(eligible["city"]), strict=True))
+    rail = _rail_hours(dict(zip(_str_array(eligible["firm_id"]), _str_array(eligible["city_code"]), strict=True)))
     chain_cache: dict[tuple[str | None, str], str] = {}
     texts: list[str] = []
     cols = [_str_array(out[c]) for c in ("firm_id", "industry", "county_code", "county_name", "chain")]
-    nums = [out[c].to_numpy(np.float64) for c in ("is_target", "is_excluded", "anchor_chain", "distance_km", "travel_hours", "same_province", "same_region")]
-    for fid, ind, cc, cn, chain, tgt, exc, anc, dist, hours, sp, sr in zip(*cols, *nums, strict=True):
+    nums = [out[c].to_numpy(np.float64) for c in ("is_target", "is_excluded", "anchor_chain", "distance_km", "same_province", "same_region")]
+    for fid, ind, cc, cn, chain, tgt, exc, anc, dist, sp, sr in zip(*cols, *nums, strict=True):
         key = (ind, cc)
         if key not in chain_cache:
             chain_cache[key] = chain_text(ind, cc, cn, tables, w, local, names)
@@ -709,9 +710,30 @@ def match_reasons(
             parts.append(standing[fid])
         if np.isfinite(dist):
             region = "同省" if sp > 0 else ("同属一大区" if sr > 0 else "跨区域")
-            parts.append(f"区位：距{home.get(fid) or '总部'}约{dist:.0f}公里（约{hours:.1f}小时，估算），{region}")
+            by_rail = rail(fid, cc)
+            parts.append(f"区位：距{home.get(fid) or '总部'}直线约{dist:.0f}公里" + (f"，铁路约{by_rail:.1f}小时（估算）" if by_rail else "")
+                         + f"，{region}")
         texts.append("；".join(parts))
     return texts
+
+
+def _rail_hours(home_city: Mapping[str, str]) -> Callable[[str, str], float | None]:
+    """(firm id, unit code) → hours by the rail-corridor estimate (:mod:`matcher.geo.travel`) from the firm's
+    home city to the unit's city, None where there is no estimate (never a straight line over sea)."""
+    from matcher.geo.travel import TravelError, rail_time_fn
+
+    hours = rail_time_fn()
+
+    def get(fid: str, unit: str) -> float | None:
+        a = home_city.get(fid)
+        if not a or a in ("None", "nan", "<NA>") or not str(unit)[:4].isdigit():
+            return None
+        try:
+            return float(hours(a, str(unit)[:4] + "00"))
+        except TravelError:
+            return None
+
+    return get
 
 
 def best_landing(matches: pd.DataFrame) -> pd.DataFrame:

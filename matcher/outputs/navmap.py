@@ -52,7 +52,7 @@ TARGET_COLUMNS: list[str] = [
 
 #: Chinese headers of the target table (Excel / HTML / Markdown)
 TARGET_HEADERS: dict[str, str] = {
-    "rank": "排名", "firm_id": "企业ID", "stock_code": "股票代码", "name": "企业简称", "legal_name": "企业全称",
+    "rank": "排名", "firm_id": "企业编号", "stock_code": "股票代码", "name": "企业简称", "legal_name": "企业全称",
     "tags": "企业标签", "home_province": "总部所在省", "home_city": "总部所在市", "home_city_code": "总部城市代码",
     "home_region": "所属区域", "lon": "经度", "lat": "纬度", "chain": "产业链", "segment": "环节",
     "chain_basis": "链归属依据", "industry": "申万行业", "action": "招商方向", "county_code": "建议落地县区代码",
@@ -467,7 +467,7 @@ def segment_actions(analysis: pd.DataFrame | None, city: str) -> dict[tuple[str,
 NOT_RECOMMENDED_COLUMNS = ["rank_if_eligible", "firm_id", "stock_code", "name", "home_city", "scope", "rule", "reason",
                            "source"]
 NOT_RECOMMENDED_HEADERS = {
-    "rank_if_eligible": "若不排除时的排名", "firm_id": "企业ID", "stock_code": "股票代码", "name": "企业简称",
+    "rank_if_eligible": "若不排除时的排名", "firm_id": "企业编号", "stock_code": "股票代码", "name": "企业简称",
     "home_city": "总部所在市", "scope": "不推荐范围", "rule": "规则", "reason": "原因", "source": "依据出处",
 }
 
@@ -826,7 +826,7 @@ def _industry_chain_rows(firms: pd.DataFrame, targets: pd.DataFrame, *, city_cod
 COUNTY_COLUMNS = ["county_code", "county_name", "fit_rank", "name", "firm_id", "chain", "segment", "action",
                   "home_city", "score", "is_first_choice", "reasons"]
 COUNTY_HEADERS = {
-    "county_code": "县区代码", "county_name": "县区", "fit_rank": "县区内排名", "name": "企业", "firm_id": "企业ID",
+    "county_code": "县区代码", "county_name": "县区", "fit_rank": "县区内排名", "name": "企业", "firm_id": "企业编号",
     "chain": "产业链", "segment": "环节", "action": "招商方向", "home_city": "总部所在市", "score": "匹配得分",
     "is_first_choice": "是否该企业首选县区", "reasons": "推荐理由",
 }

@@ -15,11 +15,16 @@ itinerary a planner can hand out:
    :func:`plan_trip` adds visits greedily, best score first, keeping only those that still fit;
 4. **outputs** — :func:`write_xlsx`, :func:`to_markdown`, :func:`to_json` (one :class:`TripPlan`).
 
-Travel time is an **assumption**, not a timetable (no rail network is available offline): great-circle
-distance × a detour factor / an average rail speed + a fixed overhead per leg (to and from stations,
-waiting). Every assumption lives in :class:`TripAssumptions`, is printed with the plan and is a CLI
-option. Addresses come from the exchange lists (SZSE 2025 registered address, else the 2015 listed-firm
-address file); where neither has one the plan says ``地址不详`` — nothing is invented.
+Travel time is an **estimate**, not a timetable: :class:`RailTravel` (the default) follows the rail
+corridors of :mod:`matcher.geo.travel` via named hub cities — never a straight line across the sea
+(秦皇岛→大连 goes round by 沈阳) — plus a fixed overhead per leg (to and from stations, waiting).
+:class:`StraightLine` (great circle × detour ÷ speed) exists for synthetic geographies in tests only.
+Every assumption is printed with the plan; the planner's own (visits, hours, overhead) are CLI options.
+Firms, chains, segments, landing units and reasons are the city's navigation-map targets
+(:func:`ranked_targets` reads the frame of :func:`matcher.outputs.navmap.select_targets`), so a trip
+says what ``targets.csv`` says. Addresses come from the exchange lists (SZSE 2025 registered address,
+else the 2015 listed-firm address file); where neither has one the plan says ``地址不详`` — nothing is
+invented.
 """
 
 from __future__ import annotations
@@ -31,22 +36,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from matcher import geo
-from matcher.model.match import best_landing
+from matcher.geo.travel import Journey, RailAssumptions, normalise_code
 from matcher.outputs.safe import excel_writer, md_text
 from matcher.outputs.safe import out_dir as ensure_out_dir
+from matcher.outputs.wording import yes_no
 
 __all__ = [
     "EXACT_TSP_MAX",
     "NO_ADDRESS",
     "RANKED_COLUMNS",
+    "RailTravel",
     "Schedule",
+    "StraightLine",
+    "Travel",
     "TripAssumptions",
     "TripError",
     "TripPlan",
@@ -89,18 +98,16 @@ class TripError(ValueError):
 # --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TripAssumptions:
-    """Everything the plan assumes, in one place (the CLI exposes each field as an option).
+    """The planner's own assumptions, in one place (the CLI exposes each field as an option); how long
+    the trains take is the travel model's (:class:`RailTravel`).
 
-    Defaults: 高铁 averages about 200 km/h over a whole journey including stops; rail lines are
-    about 1.3 × the straight line; each city-to-city leg costs an hour more for getting to and from
-    stations and waiting. A visit (meeting + site tour) takes 1.5 h plus 0.5 h to get there inside
-    the city. Visits happen in business hours (within ``visit_window_hours`` = 10 h of the day's
-    start, 08:00–18:00); trains may run until ``day_hours`` = 12 h after it (20:00), the day's whole
-    budget, travel included.
+    Defaults: each city-to-city leg costs an hour more than the train for getting to and from stations
+    and waiting. A visit (meeting + site tour) takes 1.5 h plus 0.5 h to get there inside the city.
+    Visits happen in business hours (within ``visit_window_hours`` = 10 h of the day's start,
+    08:00–18:00); trains may run until ``day_hours`` = 12 h after it (20:00), the day's whole budget,
+    travel included.
     """
 
-    rail_speed_kmh: float = 200.0
-    detour_factor: float = 1.3
     leg_overhead_hours: float = 1.0
     visit_hours: float = 1.5
     local_transfer_hours: float = 0.5
@@ -111,7 +118,7 @@ class TripAssumptions:
     backups_per_city: int = 2
 
     def __post_init__(self) -> None:
-        for name in ("rail_speed_kmh", "detour_factor", "visit_hours", "day_hours", "visit_window_hours"):
+        for name in ("visit_hours", "day_hours", "visit_window_hours"):
             if not getattr(self, name) > 0:
                 raise TripError(f"assumption {name} must be > 0 (got {getattr(self, name)})")
         for name in ("leg_overhead_hours", "local_transfer_hours", "backups_per_city"):
@@ -132,8 +139,7 @@ class TripAssumptions:
     def describe(self) -> list[str]:
         """The assumptions as sentences for the itinerary (Chinese)."""
         return [
-            f"城际交通：按直线距离×{self.detour_factor:g}（绕行系数）÷{self.rail_speed_kmh:g}公里/小时（高铁全程平均速度）"
-            f"估算，每段另加{self.leg_overhead_hours:g}小时（往返车站、候车）；为估算，非实际车次",
+            f"每段城际交通在列车时间之外另加{self.leg_overhead_hours:g}小时（往返车站、候车）",
             f"每次拜访{self.visit_hours:g}小时，另加市内交通{self.local_transfer_hours:g}小时",
             f"拜访安排在{_clock(self.day_start_hour)}–{_clock(self.day_start_hour + self.visit_window_hours)}，每天最多拜访{self.visits_per_day}家；"
             f"城际交通可延至{_clock(self.day_start_hour + self.day_hours)}（每天合计不超过{self.day_hours:g}小时）",
@@ -141,25 +147,91 @@ class TripAssumptions:
         ]
 
 
-def travel_time_fn(points: Mapping[str, tuple[float, float]], assumptions: TripAssumptions) -> Callable[[str, str], float]:
-    """Hours between two places of ``points`` (code → (lon, lat)) under ``assumptions``; 0 within a place."""
+@runtime_checkable
+class Travel(Protocol):
+    """How long, how far and which way between two places (codes); the planner adds its overhead per leg."""
 
-    def hours(a: str, b: str) -> float:
+    def hours(self, a: str, b: str) -> float: ...
+
+    def km(self, a: str, b: str) -> float: ...
+
+    def route(self, a: str, b: str) -> str: ...
+
+    def describe(self) -> list[str]: ...
+
+
+class RailTravel:
+    """The rail-corridor estimate (:mod:`matcher.geo.travel`): trains along named lines via hub cities,
+    access legs for cities off the network, never a straight line over sea. ``points`` (code → (lon, lat))
+    places cities the network does not list; ``names`` (code → name) names them in the route text."""
+
+    def __init__(self, points: Mapping[str, tuple[float, float]] | None = None,
+                 assumptions: RailAssumptions | None = None, names: Mapping[str, str] | None = None) -> None:
+        from matcher.geo.travel import build_network
+
+        self.net = build_network(points=points, assumptions=assumptions)
+        self.names = dict(names or {})
+        self._cache: dict[tuple[str, str], Journey] = {}
+
+    def journey(self, a: str, b: str) -> Journey:
+        from matcher.geo.travel import TravelError, journey
+
+        key = (a, b) if a <= b else (b, a)
+        if key not in self._cache:
+            try:
+                self._cache[key] = journey(self.net, key[0], key[1], self.names)
+            except TravelError as exc:
+                raise TripError(str(exc)) from None
+        return self._cache[key]
+
+    def hours(self, a: str, b: str) -> float:
+        return 0.0 if a == b else float(self.journey(a, b).hours)
+
+    def km(self, a: str, b: str) -> float:
+        return 0.0 if a == b else float(self.journey(a, b).km)
+
+    def route(self, a: str, b: str) -> str:
+        if a == b:
+            return ""
+        j = self.journey(a, b)
+        text = j.describe()
+        return text if j.from_code == normalise_code(a) else "—".join(reversed(text.split("—")))
+
+    def describe(self) -> list[str]:
+        return self.net.assumptions.describe()
+
+
+class StraightLine:
+    """Great-circle distance × ``detour`` ÷ ``speed_kmh``: for synthetic geographies (tests) only — on a
+    real map it crosses seas."""
+
+    def __init__(self, points: Mapping[str, tuple[float, float]], speed_kmh: float = 200.0, detour: float = 1.3) -> None:
+        self.points, self.speed_kmh, self.detour = dict(points), speed_kmh, detour
+
+    def km(self, a: str, b: str) -> float:
         if a == b:
             return 0.0
-        if a not in points or b not in points:
-            missing = a if a not in points else b
-            raise TripError(f"no coordinates for {missing!r}")
-        km = geo.point_km(points[a], points[b])
-        return assumptions.leg_overhead_hours + km * assumptions.detour_factor / assumptions.rail_speed_kmh
+        if a not in self.points or b not in self.points:
+            raise TripError(f"no coordinates for {a if a not in self.points else b!r}")
+        return float(geo.point_km(self.points[a], self.points[b])) * self.detour
+
+    def hours(self, a: str, b: str) -> float:
+        return self.km(a, b) / self.speed_kmh
+
+    def route(self, a: str, b: str) -> str:
+        return "直线"
+
+    def describe(self) -> list[str]:
+        return [f"城际交通按直线距离×{self.detour:g}÷{self.speed_kmh:g}公里/小时估算（仅用于示例地理）"]
+
+
+def travel_time_fn(travel: Travel, assumptions: TripAssumptions) -> Callable[[str, str], float]:
+    """Hours of a leg between two places: the travel model's time plus the overhead per leg; 0 within a place."""
+
+    def hours(a: str, b: str) -> float:
+        return 0.0 if a == b else assumptions.leg_overhead_hours + travel.hours(a, b)
 
     return hours
-
-
-def _distance_km(points: Mapping[str, tuple[float, float]], a: str, b: str) -> float:
-    if a == b or a not in points or b not in points:
-        return 0.0
-    return geo.point_km(points[a], points[b])
 
 
 def _clock(hours: float) -> str:
@@ -396,8 +468,9 @@ def select_targets(ranked: pd.DataFrame, cities: Sequence[str], n_needed: int, m
     known = set(r["firm_id"].astype(str))
     absent = [m for m in must_visit if m not in known]
     if absent:
-        raise TripError(f"must-visit firm(s) {absent} are not among the ranked targets (a firm of the home city, or "
-                        "one without a known home city, cannot be an outbound visit)")
+        raise TripError(f"must-visit firm(s) {absent} are not among the ranked targets (a firm of the home city, "
+                        "one without a known home city, or one the navigation map leaves out — see not_recommended.csv — "
+                        "cannot be an outbound visit)")
     cityset = {str(c) for c in cities}
     must = r.set_index("firm_id").loc[list(must_visit)].reset_index() if must_visit else r.iloc[0:0]
     rest = r[r["home_city_code"].isin(cityset) & ~r["firm_id"].isin(list(must_visit))]
@@ -429,6 +502,7 @@ class TripPlan:
     day_summary: pd.DataFrame  # one row per day
     backups: pd.DataFrame  # per city, the next candidates
     notes: list[str] = field(default_factory=list)
+    travel_notes: list[str] = field(default_factory=list)  # how travel times were estimated (Chinese)
 
     @property
     def totals(self) -> dict[str, Any]:
@@ -472,17 +546,16 @@ def why_text(row: Mapping[str, Any], trip_rank: int, home_name: str) -> str:
     if bool(row.get("must_visit")):
         parts.append("用户指定必访")
     parts.append(f"本次出访候选第{trip_rank}名（匹配得分{float(row['score']):.3f}"
-                 + (f"，全国候选第{int(row['national_rank'])}名" if _s(row, "national_rank") else "") + "）")
+                 + (f"，招商导航图第{int(row['national_rank'])}名" if _s(row, "national_rank") else "") + "）")
     chain, seg = _s(row, "chain"), _s(row, "segment")
     if chain:
-        basis = _s(row, "chain_basis")
+        basis = _s(row, "chain_basis") if "归链依据" not in (_s(row, "reasons") or "") else None  # the map's reasons cite it
         parts.append(f"产业链：{chain}" + (f"·{seg}" if seg and seg != chain else "") + (f"（{basis}）" if basis else ""))
     elif _s(row, "industry"):
         parts.append(f"行业：{_s(row, 'industry')}")
-    county = _s(row, "county_name")
-    if county:
+    county, reasons = _s(row, "county_name"), _s(row, "reasons")
+    if county and "推荐落地" not in (reasons or ""):  # the map's reasons name the unit already
         parts.append(f"建议落地{home_name}{county}" if not county.startswith(home_name) else f"建议落地{county}")
-    reasons = _s(row, "reasons")
     if reasons:
         parts.append(reasons)
     return "；".join(parts)
@@ -539,12 +612,13 @@ def plan_trip(
     city_names: Mapping[str, str] | None = None,
     start: date | None = None,
     max_per_city: int | None = None,
+    travel: Travel | None = None,
 ) -> TripPlan:
     """Plan a trip from ``home`` (a city code with a point) to firms of ``cities`` over ``days``.
 
     ``ranked``: one row per firm (:data:`RANKED_COLUMNS`; ``home_city_code`` and ``score`` decide);
     ``points``: code → (lon, lat) for home and every city; ``must_visit``: firm_ids that must be in the
-    plan. Greedy and deterministic: must-visits first, then (``cover_all``) the best firm of each city,
+    plan; ``travel``: how long the trains take (default :class:`RailTravel` over ``points``). Greedy and deterministic: must-visits first, then (``cover_all``) the best firm of each city,
     then every remaining candidate best score first, each kept only if the whole trip — re-routed —
     still fits into ``days``. ``cover_all=False`` (a region) lets cities drop out.
 
@@ -557,7 +631,8 @@ def plan_trip(
     names.setdefault(home, home)
     capacity = days * a.visits_per_day
     pool, cityset, empty, notes = _trip_pool(home, cities, ranked, points, days, a, must_visit, names)
-    tt_raw = travel_time_fn(points, a)
+    travel = travel if travel is not None else RailTravel(points, names=names)
+    tt_raw = travel_time_fn(travel, a)
     tt_cache: dict[tuple[str, str], float] = {}
 
     def tt(x: str, y: str) -> float:
@@ -623,11 +698,11 @@ def plan_trip(
     scope = ranked[ranked["home_city_code"].astype("string").isin(cityset) | ranked["firm_id"].isin(list(must_visit))]
     scope = scope.drop_duplicates("firm_id").sort_values(["score", "firm_id"], ascending=[False, True], kind="stable")
     trip_rank = {str(f): i + 1 for i, f in enumerate(scope["firm_id"])}
-    return _assemble(home, rt, names, days, start, a, pool, sch, notes, points, trip_rank)
+    return _assemble(home, rt, names, days, start, a, pool, sch, notes, travel, trip_rank)
 
 
 def _assemble(home: str, rt: list[str], names: dict[str, str], days: int, start: date | None, a: TripAssumptions,
-              pool: pd.DataFrame, sch: Schedule, notes: list[str], points: Mapping[str, tuple[float, float]],
+              pool: pd.DataFrame, sch: Schedule, notes: list[str], travel: Travel,
               trip_rank: Mapping[str, int]) -> TripPlan:
     rows = pool.set_index("firm_id")
     ev = sch.events
@@ -655,7 +730,8 @@ def _assemble(home: str, rt: list[str], names: dict[str, str], days: int, start:
     legs = pd.DataFrame({
         "day": legs["day"].astype("int64"), "from_code": legs["from_code"], "to_code": legs["to_code"],
         "from": [names.get(c, c) for c in legs["from_code"]], "to": [names.get(c, c) for c in legs["to_code"]],
-        "distance_km": [round(_distance_km(points, f, t), 1) for f, t in zip(legs["from_code"], legs["to_code"], strict=True)],
+        "distance_km": [round(travel.km(f, t), 1) for f, t in zip(legs["from_code"], legs["to_code"], strict=True)],
+        "via": [travel.route(f, t) for f, t in zip(legs["from_code"], legs["to_code"], strict=True)],
         "hours": legs["hours"].round(2),
         "time": [f"{_clock(a.day_start_hour + s)}–{_clock(a.day_start_hour + t)}" for s, t in zip(legs["start_h"], legs["end_h"], strict=True)],
     }).reset_index(drop=True)
@@ -695,7 +771,8 @@ def _assemble(home: str, rt: list[str], names: dict[str, str], days: int, start:
     for c in unrouted:
         notes.append(f"{names.get(c, c)}：有候选企业，但在{days}天内排不下，未安排")
     return TripPlan(home_code=home, home_name=names.get(home, home), route=list(rt), city_names=dict(names), days=days,
-                    start=start, assumptions=a, visits=vis, legs=legs, day_summary=summary, backups=backups, notes=notes)
+                    start=start, assumptions=a, visits=vis, legs=legs, day_summary=summary, backups=backups, notes=notes,
+                    travel_notes=list(travel.describe()))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -717,7 +794,7 @@ def to_json(plan: TripPlan) -> dict[str, Any]:
         "days_available": plan.days,
         "start": plan.start.isoformat() if plan.start else None,
         "assumptions": asdict(plan.assumptions),
-        "assumptions_text": plan.assumptions.describe(),
+        "assumptions_text": [*plan.travel_notes, *plan.assumptions.describe()],
         "totals": plan.totals,
         "days": recs(plan.day_summary),
         "visits": recs(plan.visits),
@@ -746,7 +823,7 @@ def to_markdown(plan: TripPlan) -> str:
         "",
         "## 假设（可修改）",
         "",
-        *[f"- {s}" for s in plan.assumptions.describe()],
+        *[f"- {md_text(s)}" for s in [*plan.travel_notes, *plan.assumptions.describe()]],
         "",
     ]
     if plan.notes:
@@ -757,7 +834,8 @@ def to_markdown(plan: TripPlan) -> str:
                   f"拜访{d.visits}家，拜访{d.visit_hours:g}小时，交通{d.travel_hours:g}小时，合计{d.total_hours:g}小时。", ""]
         legs = plan.legs[plan.legs["day"] == d.day]
         for g in legs.to_dict(orient="records"):
-            lines.append(f"- {g['time']} 城际交通 {md_text(g['from'])} → {md_text(g['to'])}（直线约{g['distance_km']:.0f}公里，约{g['hours']:.1f}小时，估算）")
+            lines.append(f"- {g['time']} 城际交通 {md_text(g['from'])} → {md_text(g['to'])}（{md_text(g['via'])}，约{g['distance_km']:.0f}公里，"
+                         f"约{g['hours']:.1f}小时，含往返车站与候车，估算）")
         v = plan.visits[plan.visits["day"] == d.day]
         if len(v):
             lines += ["", "| 序 | 时间 | 城市 | 企业 | 地址 | 建议落地 | 产业链 | 理由 |", "|---|---|---|---|---|---|---|---|"]
@@ -772,27 +850,28 @@ def to_markdown(plan: TripPlan) -> str:
             lines.append("| " + " | ".join(_md_cell(x) for x in (r.city, r.backup, r.name, r.address, r.county_name, r.why)) + " |")
         lines.append("")
     lines += ["## 合计", "", "| 项目 | 数值 |", "|---|---|"]
-    labels = {"days_planned": "行程天数", "days_available": "可用天数", "cities": "城市数", "visits": "拜访企业数",
-              "must_visits": "必访企业数", "travel_km": "城际距离（公里，直线）", "travel_hours": "城际交通（小时，估算）",
-              "visit_hours": "拜访时间（小时）", "capacity_visits": "拜访容量（天数×每天家数）"}
-    lines += [f"| {labels[k]} | {v} |" for k, v in t.items()]
-    lines += ["", "匹配得分与理由来自 matcher 排名模型（matcher.model.match.score_matches）；地址来自深交所2025年名录注册地址"
-              "或2015年上市公司地址表，缺失处标“地址不详”。", ""]
+    lines += [f"| {TOTAL_LABELS[k]} | {v} |" for k, v in t.items()]
+    lines += ["", "企业、产业链、环节、建议落地县区、匹配得分与理由均取自本市招商导航图的目标企业清单（与 targets.csv 一致）；"
+              "地址来自深交所2025年名录注册地址或2015年上市公司地址表，缺失处标“地址不详”。", ""]
     return "\n".join(lines)
 
 
 _VISIT_HEADERS = {
-    "day": "天", "date": "日期", "order": "序", "time": "时间", "city_code": "城市代码", "city": "城市", "firm_id": "企业ID",
+    "day": "天", "date": "日期", "order": "序", "time": "时间", "city_code": "城市代码", "city": "城市", "firm_id": "企业编号",
     "name": "企业", "legal_name": "企业全称", "stock_code": "股票代码", "address": "地址", "address_source": "地址来源",
     "county_name": "建议落地县区", "chain": "产业链", "segment": "环节", "score": "匹配得分", "trip_rank": "本次候选排名",
-    "national_rank": "全国候选排名", "must_visit": "必访", "why": "拜访理由",
+    "national_rank": "导航图排名", "must_visit": "必访", "why": "拜访理由",
 }
+#: the plan's totals in planners' words (trip.md, 假设与说明)
+TOTAL_LABELS = {"days_planned": "行程天数", "days_available": "可用天数", "cities": "城市数", "visits": "拜访企业数",
+                "must_visits": "必访企业数", "travel_km": "城际里程（公里，按线路估算）", "travel_hours": "城际交通（小时，估算）",
+                "visit_hours": "拜访时间（小时）", "capacity_visits": "拜访容量（天数×每天家数）"}
 _DAY_HEADERS = {"day": "天", "date": "日期", "cities": "城市", "visits": "拜访数", "visit_hours": "拜访小时",
                 "travel_hours": "交通小时", "total_hours": "合计小时", "visits_end_h": "拜访结束（距开始小时）",
                 "within_capacity": "在容量内"}
 _LEG_HEADERS = {"day": "天", "from_code": "出发代码", "to_code": "到达代码", "from": "出发", "to": "到达",
-                "distance_km": "直线距离（公里）", "hours": "估算小时", "time": "时间"}
-_BACKUP_HEADERS = {"city_code": "城市代码", "city": "城市", "backup": "备选序", "firm_id": "企业ID", "name": "企业",
+                "distance_km": "估算里程（公里）", "hours": "估算小时（含往返车站与候车）", "time": "时间", "via": "经由"}
+_BACKUP_HEADERS = {"city_code": "城市代码", "city": "城市", "backup": "备选序", "firm_id": "企业编号", "name": "企业",
                    "address": "地址", "county_name": "建议落地县区", "score": "匹配得分", "trip_rank": "本次候选排名", "why": "理由"}
 
 
@@ -804,7 +883,7 @@ def write_xlsx(plan: TripPlan, path: str | Path) -> Path:
     sheets = [
         ("行程", plan.visits, _VISIT_HEADERS, {"why": 90, "address": 40, "legal_name": 30, "name": 14, "county_name": 18}),
         ("每日", plan.day_summary, _DAY_HEADERS, {"cities": 40}),
-        ("交通", plan.legs, _LEG_HEADERS, {}),
+        ("交通", plan.legs, _LEG_HEADERS, {"via": 60}),
         ("备选", plan.backups, _BACKUP_HEADERS, {"why": 90, "address": 40}),
     ]
     with excel_writer(p) as xw:  # text cells stay text (matcher.outputs.safe)
@@ -812,7 +891,7 @@ def write_xlsx(plan: TripPlan, path: str | Path) -> Path:
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         for title, frame, headers, widths in sheets:
-            f = frame.rename(columns=headers)
+            f = frame.map(yes_no).rename(columns=headers)  # 是/否, never True/False
             f.to_excel(xw, sheet_name=title, index=False)
             ws = xw.sheets[title]
             for j, col in enumerate(frame.columns):
@@ -823,9 +902,9 @@ def write_xlsx(plan: TripPlan, path: str | Path) -> Path:
                 ws.autofilter(0, 0, len(frame), len(frame.columns) - 1)
         info = [("出发城市", plan.home_name), ("路线", " → ".join(plan.city_names.get(c, c) for c in plan.route)),
                 ("开始日期", plan.start.isoformat() if plan.start else "未指定")]
-        info += [("假设", s) for s in plan.assumptions.describe()]
+        info += [("假设", s) for s in [*plan.travel_notes, *plan.assumptions.describe()]]
         info += [("说明", n) for n in plan.notes]
-        info += [(k, str(v)) for k, v in plan.totals.items()]
+        info += [(TOTAL_LABELS[k], str(v)) for k, v in plan.totals.items()]
         pd.DataFrame(info, columns=["项目", "内容"]).to_excel(xw, sheet_name="假设与说明", index=False)
         ws = xw.sheets["假设与说明"]
         ws.set_column(0, 0, 16, wrap)
@@ -912,51 +991,28 @@ def firm_addresses(firms: pd.DataFrame, data_dir: str | Path) -> pd.DataFrame:
     return out.dropna(subset=["address"]).reset_index(drop=True)
 
 
-def ranked_targets(matches: pd.DataFrame, firms: pd.DataFrame, city_codes: Sequence[str], data_dir: str | Path) -> pd.DataFrame:
-    """:data:`RANKED_COLUMNS` for every firm based in ``city_codes``, from the home city's scored matches
-    (:func:`matcher.model.match.score_matches` over every eligible firm of the master: the ranking's own
-    scaling, e.g. the standardised firm size, depends on the whole set, so it is not re-run on a
-    subset); each firm's best landing county, its score and reasons, and its rank among all eligible
-    firms (``national_rank``).
-    """
-    dd = Path(data_dir)
-    full = best_landing(matches)
-    full["national_rank"] = np.arange(1, len(full) + 1, dtype="int64")
-    f = firms.drop_duplicates("firm_id").set_index("firm_id")
-    home_city = full["firm_id"].map(f["city_code"]).astype("string")
-    sub = full[home_city.isin([str(c) for c in city_codes]).fillna(False).to_numpy()].reset_index(drop=True)
-    ids = sub["firm_id"].astype(str)
-    out = pd.DataFrame({
-        "firm_id": ids.to_numpy(),
-        "name": sub["name"].astype("string").to_numpy(),
-        "home_city_code": f.loc[ids, "city_code"].astype("string").to_numpy(),
-        "score": sub["score"].astype("float64").to_numpy(),
-        "home_city": f.loc[ids, "city"].astype("string").to_numpy(),
-        "legal_name": f.loc[ids, "legal_name"].astype("string").to_numpy(),
-        "stock_code": f.loc[ids, "stock_code"].astype("string").to_numpy(),
-        "county_name": sub["county_name"].astype("string").to_numpy(),
-    })
-    tmpl_chain = sub["chain"].astype("string").to_numpy()
-    tmpl_seg = sub["segment"].astype("string").to_numpy()
-    l1 = f.loc[ids, "sw_l1_name"].astype("string").to_numpy()
-    l2 = f.loc[ids, "sw_l2_name"].astype("string").to_numpy()
-    has_t = pd.notna(tmpl_chain)
-    out["chain"] = pd.array(np.where(has_t, tmpl_chain, l1), dtype="string")
-    out["segment"] = pd.array(np.where(has_t, tmpl_seg, l2), dtype="string")
-    out["chain_basis"] = pd.array(np.where(has_t, "产业链模板", np.where(pd.notna(l1), "申万行业", None)), dtype="string")
-    out["industry"] = pd.array(l2, dtype="string")
-    out["reasons"] = sub["reasons"].astype("string").to_numpy()
-    addr = firm_addresses(firms, dd).set_index("firm_id")
+def ranked_targets(targets: pd.DataFrame, firms: pd.DataFrame, city_codes: Sequence[str], data_dir: str | Path) -> pd.DataFrame:
+    """:data:`RANKED_COLUMNS` for every target of the home city's navigation map (``targets``: the frame of
+    :func:`matcher.outputs.navmap.select_targets`, every eligible firm with ``top=0``) based in
+    ``city_codes``: the same chain, segment, landing unit, score and reasons as ``targets.csv``, the
+    map's rank as ``national_rank``, and the firm's address from the exchange lists."""
+    t = targets.drop_duplicates("firm_id")
+    t = t[t["home_city_code"].astype("string").isin([str(c) for c in city_codes]).fillna(False).to_numpy()]
+    out = pd.DataFrame({c: t[c].astype("string").to_numpy() for c in
+                        ("firm_id", "name", "home_city_code", "home_city", "legal_name", "stock_code", "county_name", "chain",
+                         "segment", "chain_basis", "industry", "reasons")})
+    out["score"] = t["score"].astype("float64").to_numpy()
+    addr = firm_addresses(firms, Path(data_dir)).set_index("firm_id")
     out["address"] = out["firm_id"].map(addr["address"]).astype("string")
     out["address_source"] = out["firm_id"].map(addr["address_source"]).astype("string")
-    out["national_rank"] = pd.array(sub["national_rank"].to_numpy(), dtype="Int64")
+    out["national_rank"] = pd.array(t["rank"].to_numpy(), dtype="Int64")
     return out[RANKED_COLUMNS].sort_values(["score", "firm_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def build_trip(
     home: str,
     *,
-    matches: pd.DataFrame,
+    targets: pd.DataFrame,
     firms: pd.DataFrame,
     data_dir: str | Path,
     cities: Sequence[str] = (),
@@ -967,8 +1023,8 @@ def build_trip(
     start: date | None = None,
     max_per_city: int | None = None,
 ) -> TripPlan:
-    """The whole request: resolve cities (or a region), rank the firms based there from the home city's
-    scored ``matches`` (:func:`matcher.model.match.score_matches`), plan.
+    """The whole request: resolve cities (or a region), take the targets based there from the home city's
+    navigation map (``targets``: every eligible firm, :func:`matcher.outputs.navmap.select_targets`), plan.
 
     ``cities`` must all be covered (error if the days do not allow it); with ``region`` the cities of
     the group are candidates and the best-ranked ones that fit are visited.
@@ -989,7 +1045,7 @@ def build_trip(
     for fid, c in zip(must_ids, must_cities, strict=True):
         if c is pd.NA or c is None:
             raise TripError(f"must-visit firm {fid} has no known home city")
-    ranked = ranked_targets(matches, firms, sorted(set(codes) | {str(c) for c in must_cities}), dd)
+    ranked = ranked_targets(targets, firms, sorted(set(codes) | {str(c) for c in must_cities}), dd)
     # points and names for every city in play (only cities with firms need a point)
     in_play = sorted(({str(c) for c in codes} & set(ranked["home_city_code"].astype(str))) | {str(c) for c in must_cities})
     table = resolve_cities([home_code, *in_play], dd)
@@ -1003,5 +1059,5 @@ def build_trip(
     plan = plan_trip(home_code, plan_cities, ranked, points, days, assumptions=assumptions, must_visit=must_ids,
                      cover_all=not region, city_names=names, start=start, max_per_city=max_per_city)
     if region:
-        plan.notes.insert(0, f"区域“{region}”（data/regions_groups.yaml）共{len(codes)}个城市，其中{len(in_play)}个有排名目标企业")
+        plan.notes.insert(0, f"区域“{region}”（区域分组表）共{len(codes)}个城市，其中{len(in_play)}个有目标企业")
     return plan
