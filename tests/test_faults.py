@@ -189,8 +189,18 @@ def test_4_navmap_html_and_markdown_escape_data(tmp_path: Path) -> None:
     # data travel only as JSON with every '<' escaped: no tag from the data anywhere in the page
     for tag in ("<img src=x", "<svg onload", "<script>alert"):
         assert tag not in page
-    # the tooltip formatter escapes what it joins into HTML
-    assert "esc(d.name)" in page and "esc(d.firms)" in page
+    # map tooltips (HTML in ECharts) carry data escaped: unit names and hover profiles of the city map
+    from test_outputs_html import qinhuangdao_geography
+
+    from matcher.outputs.html import render_html
+
+    nav = qinhuangdao_geography(_hostile_navmap())
+    nav.units["county_name"] = "<img src=x onerror=alert(3)>"
+    nav.units["profile"] = "<svg onload=alert(4)>"
+    mapped = render_html(nav)
+    for tag in ("<img src=x", "<svg onload"):
+        assert tag not in mapped
+    assert "&lt;img src=x onerror=alert(3)&gt;" in mapped and "&lt;svg onload=alert(4)&gt;" in mapped
     md = paths["navmap.md"].read_text(encoding="utf-8")
     assert "<" not in md and "&lt;img src=x onerror=alert(9)&gt;" in md
 
