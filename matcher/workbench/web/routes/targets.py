@@ -7,6 +7,7 @@ import urllib.parse
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from matcher.workbench import maps
 from matcher.workbench.web.deps import Form, Scope, Wb, back, page
 
 router = APIRouter()
@@ -18,7 +19,7 @@ def targets(request: Request, wb: Wb, actor: Scope, chain: str = "", county: str
     f = {"chain": chain, "county": county, "tag": tag, "province": province, "q": q}
     res = wb.list_targets(actor, page=page_no, **f)
     return page(request, "targets.html", {"res": res, "f": f, "options": wb.target_options(), "units": wb.county_units(),
-                                          "qs": urllib.parse.urlencode(f)})
+                                          "qs": urllib.parse.urlencode(f), "map": maps.china_map(wb, actor, f)})
 
 
 @router.post("/targets/{target_id}/lead")
@@ -34,4 +35,5 @@ def firm(request: Request, firm_id: str, wb: Wb, actor: Scope) -> Response:
 
 @router.get("/counties/{code}", response_class=HTMLResponse)
 def county(request: Request, code: str, wb: Wb, actor: Scope) -> Response:
-    return page(request, "county.html", {"d": wb.county_page(actor, code)})
+    d = wb.county_page(actor, code)  # refuses a unit the user may not see before any map is drawn
+    return page(request, "county.html", {"d": d, "map": maps.county_map(wb, actor, code)})
