@@ -216,10 +216,22 @@ def navmap(city: str, options: NavmapOptions | None = None, data_dir: PathLike |
         "county_code": inputs.units["county_code"].astype("string"), "county_name": inputs.units["name"].astype("string"),
         "lon": inputs.units["lon"].astype("float64"), "lat": inputs.units["lat"].astype("float64"),
     })
+    history, city_names = _expansion_history(p) if inputs.investors is not None else (None, {})
     return assemble_navmap(city_display_name(city, city_code, pack, p.data_dir), city_code, matches, firms_, units, options,
                            positions=positions, analysis=analysis, anchors=anchors, targeted=targeted,
                            has_pack=pack is not None, eligibility=p.eligibility(city), segment_names=segment_names(p.templates),
-                           unit_chains=unit_chains, constraints=constraints)
+                           unit_chains=unit_chains, constraints=constraints, investors=inputs.investors, history=history,
+                           city_names=city_names)
+
+
+def _expansion_history(p: Pipeline) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every firm's expansion events (branches and subsidiaries outside its home city) and the cities' names."""
+    from matcher.model.expansion import is_expansion
+
+    data = p.expansion_data()
+    e = data.entities[is_expansion(data.entities, data.firms)]
+    cities = geo.prefecture_points(geo.county_points(p.data_dir))
+    return e.reset_index(drop=True), dict(zip(cities["city_code"].astype(str), cities["name"].astype(str), strict=True))
 
 
 def write_navmap(nav: Navmap, out_dir: PathLike) -> dict[str, Path]:

@@ -45,6 +45,7 @@ TARGET_COLUMNS: list[str] = [
     "rank", "firm_id", "stock_code", "name", "legal_name", "tags", "home_province", "home_city",
     "home_city_code", "home_region", "lon", "lat", "chain", "segment", "chain_basis", "industry",
     "action", "county_code", "county_name", "score", "county_fit_rank", "alt_county_name", "reasons",
+    "local_presence", "evidence",
 ]
 
 #: Chinese headers of the target table (Excel / HTML / Markdown)
@@ -54,10 +55,12 @@ TARGET_HEADERS: dict[str, str] = {
     "home_region": "所属区域", "lon": "经度", "lat": "纬度", "chain": "产业链", "segment": "环节",
     "chain_basis": "链归属依据", "industry": "申万行业", "action": "招商方向", "county_code": "建议落地县区代码",
     "county_name": "建议落地县区", "score": "匹配得分", "county_fit_rank": "该县区内排名",
-    "alt_county_name": "备选县区", "reasons": "推荐理由",
+    "alt_county_name": "备选县区", "reasons": "推荐理由", "local_presence": "本地已有布局", "evidence": "依据",
 }
 
 ACTIONS = ("补链", "强链", "延链")
+#: actions of existing investors (matcher.outputs.investors), in the same column
+INVESTOR_ACTIONS = ("增资扩产", "以商招商")
 FIRM_TYPES = ("listed", "unicorn", "little_giant", "registry")
 FIRM_TYPE_NAMES = {"listed": "上市公司", "unicorn": "独角兽", "little_giant": "专精特新小巨人", "registry": "工商登记导入"}
 UNCLASSIFIED = "未分类"
@@ -507,6 +510,9 @@ class TargetContext:
     segment_names: Mapping[tuple[str, str], str] = field(default_factory=dict)
     unit_chains: Sequence[tuple[str, str]] = ()  # (unit code, chain) the pack names as the home of a chain
     constraints: pd.DataFrame | None = None  # county_code, note, source: the pack's unit constraints
+    investors: pd.DataFrame | None = None  # existing investors (matcher.regions.investors.existing_investors)
+    history: pd.DataFrame | None = None  # expansion events of the firms: firm_id, reg_date, city_code, link_type, entity_name
+    city_names: Mapping[str, str] = field(default_factory=dict)  # city code → name (for the expansion record)
     shortfall: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -563,14 +569,15 @@ def _target_rows(best: pd.DataFrame, e: pd.DataFrame, ctx: TargetContext) -> pd.
     return t
 
 
-def _land(t: pd.DataFrame, m: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
-    """Units after ties are spread and the pack's unit chains covered (:mod:`matcher.outputs.landing`);
-    county_name, county_fit_rank, alt_county_name and a landing note per target."""
+def _land(t: pd.DataFrame, m: pd.DataFrame, ctx: TargetContext, fixed: Iterable[str] = ()) -> pd.DataFrame:
+    """Units after ties are spread and the pack's unit chains covered (:mod:`matcher.outputs.landing`; ``fixed``
+    firms, the existing investors, keep theirs); county_name, county_fit_rank, alt_county_name and a landing
+    note per target."""
     from matcher.outputs.landing import allocate_units
 
     tt = t.reset_index().rename(columns={"index": "firm_id"})
     wanted = [(u, c) for u, c in ctx.unit_chains if not ctx.options.counties or u in set(m["county_code"])]
-    tt, short = allocate_units(tt, m, ctx.units["county_code"].astype(str), wanted)
+    tt, short = allocate_units(tt, m, ctx.units["county_code"].astype(str), wanted, fixed)
     names = dict(zip(ctx.units["county_code"].astype(str), ctx.units["county_name"].astype(str), strict=True))
     ctx.shortfall = [{**g, "county_name": names.get(g["county_code"], g["county_code"])} for g in short]
     score = m.set_index(["firm_id", "county_code"])["score"]
@@ -597,40 +604,86 @@ def _land(t: pd.DataFrame, m: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
     return tt.set_index("firm_id")
 
 
-def _reasons(t: pd.DataFrame, best: pd.DataFrame, m: pd.DataFrame, f_local: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
-    """action and reasons per target: the segment's action (template chains: the chain analysis, so that
-    every sheet says the same), the landing unit, the model's unit-level reasons, the home region."""
+def _chain_action(t: pd.DataFrame, best: pd.DataFrame, f_local: pd.DataFrame, ctx: TargetContext) -> dict[str, tuple[str, str]]:
+    """firm_id → (action, first sentence) of its chain segment: the chain analysis's (so that every sheet says
+    the same), else by local presence; empty for firms 未归链."""
     city = ctx.city
     seg_act = segment_actions(ctx.analysis, city)
     seg_local, chain_local = local_presence(f_local)
     seg_local, chain_local = add_curated_presence(seg_local, chain_local, ctx.analysis)
     links = (best.get("chain_customers", 0) + best.get("chain_suppliers", 0)).astype("float64").fillna(0.0)
-    unit_reasons = m.set_index(["firm_id", "county_code"])["reasons"] if "reasons" in m.columns else pd.Series(dtype="object")
-    actions, reasons = [], []
+    out = {}
     for fid, r in t.iterrows():
         chain, seg = str(r["chain"]), str(r["segment"])
         if chain == UNPLACED:
-            a, first = "", f"未归链：本行业与主营产品均不在产业链模板的环节中，不作产业链归属（所属行业：{seg}）"
+            out[str(fid)] = ("", f"未归链：本行业与主营产品均不在产业链模板的环节中，不作产业链归属（所属行业：{seg}）")
         elif (chain, seg) in seg_act:
-            a, first = seg_act[(chain, seg)]
+            out[str(fid)] = seg_act[(chain, seg)]
         else:
             lk = float(links.get(fid, 0.0))
             a = classify_action(chain, seg, seg_local, chain_local, lk)
-            first = action_sentence(a, city, chain, seg, seg_local, chain_local, lk)
-        parts = [first]
-        if chain != UNPLACED and ctx.positions is not None:
+            out[str(fid)] = (a, action_sentence(a, city, chain, seg, seg_local, chain_local, lk))
+    return out
+
+
+def _learned_sentences(best: pd.DataFrame) -> dict[str, str]:
+    """firm_id → what the learned expansion models say (when the registry stage is built), in words."""
+    if "expansion_logit" not in best.columns:
+        return {}
+    pct = best["expansion_logit"].astype("float64").rank(ascending=False, pct=True)
+    pct = pct[best["expansion_known"].astype(bool)] if "expansion_known" in best.columns else pct
+    return {str(f): f"扩张倾向：据登记样本中的外地扩张记录估计，来本市设立分支机构或子公司的可能性居参评企业前{max(1, math.ceil(q * 100))}%"
+            for f, q in pct.items()}
+
+
+def _reasons(t: pd.DataFrame, best: pd.DataFrame, m: pd.DataFrame, f_local: pd.DataFrame, ctx: TargetContext,
+             pres: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """action, reasons, local_presence and evidence per target: an existing investor's presence first (its action
+    增资扩产 / 以商招商), the segment's action, the landing unit, the learned models' view, the unit-level reasons,
+    the firm's expansion record, the home region."""
+    from matcher.outputs.investors import history_by_firm
+
+    chain_act = _chain_action(t, best, f_local, ctx)
+    hist = history_by_firm(ctx.history, ctx.city_names, ctx.city_code)
+    learned = _learned_sentences(best)
+    unit_reasons = m.set_index(["firm_id", "county_code"])["reasons"] if "reasons" in m.columns else pd.Series(dtype="object")
+    actions, reasons, where, evidence = [], [], [], []
+    for fid, r in t.iterrows():
+        a, first = chain_act[str(fid)]
+        p = pres.get(str(fid), {})
+        parts = [str(p["sentence"])] if p.get("action") else []
+        parts.append(first)
+        if str(r["chain"]) != UNPLACED and ctx.positions is not None:
             parts.append(f"归链依据：{r['chain_basis']}")
         rank_txt = f"推荐落地{r['county_name']}（该县区匹配第{r['county_fit_rank']}名"
         rank_txt += f"，备选{r['alt_county_name']}）" if pd.notna(r["alt_county_name"]) else "）"
         parts.append(rank_txt + (f"；{r['_landing']}" if r["_landing"] else ""))
-        model = _clean_model_reasons(unit_reasons.get((fid, str(r["county_code"]))))
-        if model:
-            parts.append(model)
+        parts += [learned.get(str(fid), ""), _clean_model_reasons(unit_reasons.get((fid, str(r["county_code"])))), hist.get(str(fid), "")]
+        if p and not p.get("action"):
+            parts.append(str(p["sentence"]))
         if pd.notna(r["home_region"]) and r["home_region"] != "未知":
             parts.append(f"来源地区：{r['home_region']}")
-        actions.append(a)
-        reasons.append("；".join(p for p in parts if p))
-    return t.assign(action=pd.array(actions, dtype="string"), reasons=pd.array(reasons, dtype="string"))
+        actions.append(str(p.get("action") or a))
+        reasons.append("；".join(x for x in parts if x))
+        where.append(str(p.get("text", "")))
+        basis = f"产业链：{r['chain_basis']}" if str(r["chain"]) != UNPLACED else ""
+        evidence.append("；".join(x for x in (basis, str(p.get("evidence", "")), hist.get(str(fid), "")) if x))
+    return t.assign(action=pd.array(actions, dtype="string"), reasons=pd.array(reasons, dtype="string"),
+                    local_presence=pd.array(where, dtype="string"), evidence=pd.array(evidence, dtype="string"))
+
+
+def _investor_pairs(m: pd.DataFrame, pres: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """The best allowed pair of each firm, an existing investor's taken among the units where it already is
+    (it expands there) when one of them is allowed."""
+    best = m.drop_duplicates("firm_id").set_index("firm_id")
+    own = [(f, u) for f, p in pres.items() if p.get("action") for u in p["units"]]
+    if not own:
+        return best
+    keys = pd.MultiIndex.from_tuples(own, names=["firm_id", "county_code"])
+    at_home = m.set_index(["firm_id", "county_code"]).reindex(keys).dropna(subset=["score"]).reset_index()
+    at_home = at_home.sort_values(["firm_id", "score", "county_code"], ascending=[True, False, True], kind="stable").drop_duplicates("firm_id")
+    at_home = at_home.set_index("firm_id")[best.columns]
+    return pd.concat([best.drop(index=at_home.index), at_home]).loc[best.index]
 
 
 def select_targets(matches: pd.DataFrame, firms: pd.DataFrame, ctx: TargetContext) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -643,18 +696,23 @@ def select_targets(matches: pd.DataFrame, firms: pd.DataFrame, ctx: TargetContex
     the (firm, unit) pairs a unit's constraint forbids. Ranking is by each firm's best allowed score;
     ``options.top`` (0 = all) cuts afterwards; then the landing unit (:func:`_land`).
     """
+    from matcher.outputs.investors import LOCAL_TAG, presence_by_firm
+
     f = _labelled_firms(firms, ctx)
     is_local = f["city_code"].astype("string").fillna("") == ctx.city_code
     eligible = f[_eligible_mask(f, ctx)]
     m = _allowed_pairs(matches, set(eligible["firm_id"]), ctx)
-    best = m.drop_duplicates("firm_id").set_index("firm_id")
+    pres = presence_by_firm(ctx.investors, dict(zip(ctx.units["county_code"].astype(str), ctx.units["county_name"].astype(str), strict=True)))
+    best = _investor_pairs(m, pres)
     e = eligible.set_index("firm_id").loc[best.index]
     t = _target_rows(best, e, ctx)
     t = t.reset_index().sort_values(["score", "firm_id"], ascending=[False, True], kind="stable").set_index("firm_id")
     if ctx.options.top:
         t = t.head(ctx.options.top)
-    t = _land(t, m, ctx)
-    t = _reasons(t, best, m, f[is_local], ctx)
+    investors = [fid for fid in t.index if pres.get(str(fid), {}).get("action")]
+    t = _land(t, m, ctx, investors)
+    t = _reasons(t, best, m, f[is_local], ctx, pres)
+    t.loc[investors, "tags"] = [";".join(x for x in (str(g) if pd.notna(g) else "", LOCAL_TAG) if x) for g in t.loc[investors, "tags"]]
     t = t.reset_index()
     t.insert(0, "rank", np.arange(1, len(t) + 1, dtype="int64"))
     return t[TARGET_COLUMNS].reset_index(drop=True), m
@@ -893,7 +951,18 @@ def _metric_rows(obj: object, path: tuple[str, ...] = ()) -> list[tuple[str, str
     return out
 
 
-def model_quality(results_dir: Path | None = None, names: Sequence[str] = ("entry", "relocation")) -> pd.DataFrame:
+def _headline_rows(data: Mapping[str, Any]) -> list[tuple[str, str, float]]:
+    """(model, metric, value) rows of a results file's ``headline`` (the expansion benchmark's: per task the
+    learned ranker and the best baseline)."""
+    out: list[tuple[str, str, float]] = []
+    for task, e in (data.get("headline") or {}).items():
+        if isinstance(e, Mapping) and "metric" in e:
+            out += [(f"{task}.learned", str(e["metric"]), float(e["learned"])),
+                    (f"{task}.{e['baseline']}", str(e["metric"]), float(e["baseline_value"]))]
+    return out
+
+
+def model_quality(results_dir: Path | None = None, names: Sequence[str] = ("entry", "relocation", "expansion")) -> pd.DataFrame:
     """Measured quality from ``benchmarks/results/<name>.json``: benchmark, model (the path of the
     result inside the file, e.g. ``rankers.learned``), metric, value. A benchmark not yet run gets one
     row saying so."""
@@ -905,7 +974,7 @@ def model_quality(results_dir: Path | None = None, names: Sequence[str] = ("entr
             data = json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
         except json.JSONDecodeError:
             data = None
-        found = _metric_rows(data) if data is not None else []
+        found = (_headline_rows(data) or _metric_rows(data)) if data is not None else []
         if not found:
             rows.append({"benchmark": n, "model": "", "metric": f"（无结果：matcher bench {n}）", "value": np.nan})
         for model, metric, value in found:
@@ -932,11 +1001,14 @@ def quality_lines(quality: pd.DataFrame, max_models: int = 8) -> list[tuple[str,
     return kept
 
 
-def model_weights() -> pd.DataFrame:
-    """The ranker's weights and where each comes from (fitted on the relocation benchmark, or set by hand)."""
-    from matcher.model.match import DEFAULT_WEIGHTS, WEIGHT_SOURCE
+def model_weights(learned: bool = False) -> pd.DataFrame:
+    """The ranker's weights and where each comes from: with the registry stage, the learned expansion scores and
+    the pack's policy (:data:`matcher.model.match.LEARNED_WEIGHTS`); without it, the relocation-fitted and
+    hand-set weights."""
+    from matcher.model.match import DEFAULT_WEIGHTS, LEARNED_SOURCE, LEARNED_WEIGHTS, WEIGHT_SOURCE
 
-    rows = [{"feature": k, "weight": float(v), "source": WEIGHT_SOURCE.get(k, "")} for k, v in DEFAULT_WEIGHTS.items() if v != 0.0]
+    weights, source = (LEARNED_WEIGHTS, LEARNED_SOURCE) if learned else (DEFAULT_WEIGHTS, WEIGHT_SOURCE)
+    rows = [{"feature": k, "weight": float(v), "source": source.get(k, "")} for k, v in weights.items() if v != 0.0]
     return pd.DataFrame(rows, columns=["feature", "weight", "source"])
 
 
@@ -951,8 +1023,11 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
         ("推荐目标", f"{len(targets)}家"),
     ]
     if len(targets):
-        for a in ACTIONS:
+        for a in ACTIONS + INVESTOR_ACTIONS:
             rows.append((f"其中{a}", f"{int((targets['action'] == a).sum())}家"))
+        local = targets["tags"].astype("string").fillna("").str.contains("已在本地", regex=False)
+        rows.append(("已在本地的企业", f"{int(local.sum())}家（在本市已有子公司、分公司或本系统记录的签约落地项目：招商方向为增资扩产或以商招商，"
+                     "不作为新引进目标）"))
         top_reg = targets["home_region"].value_counts().head(5)
         rows.append(("主要来源地区", "、".join(f"{k}{v}家" for k, v in top_reg.items())))
     if nav_meta.get("not_recommended"):
@@ -961,12 +1036,18 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
         rows.append(("县区重点产业链未覆盖", f"{gap.get('county_name', gap['county_code'])}“{gap['chain']}”：{gap['reason']}"))
     for k, v in options.describe().items():
         rows.append((f"筛选：{k}", v))
-    rows.append(("模型", "透明线性排序模型（matcher.model.match.FirmCountyRanker）：区位特征权重由企业迁址基准拟合，"
-                 "产业链配套、重点产业链与企业实力权重为人工设定（见“数据说明”）"))
+    if nav_meta.get("learned"):
+        rows.append(("模型", "按工商登记样本中企业在外地新设分公司、子公司的记录学习：企业来本市设立分支机构的倾向与在各县区落地的可能性"
+                     "（2009–2011年的记录拟合，以更早年份检验，见“模型质量”）；城市资料包中的重点产业链、县区约束与链上重点企业另加人工设定的权重"
+                     "（见“数据说明”）"))
+    else:
+        rows.append(("模型", "透明线性排序模型：区位特征权重由企业迁址基准拟合，产业链配套、重点产业链与企业实力权重为人工设定"
+                     "（见“数据说明”；登记样本未构建，未用扩张记录学习）"))
     rows.append(("模型质量说明", "entry：检验能否提前看出某城市某行业将出现首家上市公司——只用2019年以前的数据，"
                  "对照2019年至2024年5月实际出现的情况，各基线与模型并列。局限：数据只含2024年5月仍在上市的公司，"
                  "此前已退市的公司不在其中，所以早年的产业基础被低估；数值只能比较排序方法的相对好坏，"
-                 "不能当作命中率的绝对值。relocation：上市企业2015→2024年迁址基准（用于拟合区位权重）。"))
+                 "不能当作命中率的绝对值。relocation：上市企业2015→2024年迁址基准。expansion：工商登记样本中企业在外地新设"
+                 "分公司、子公司的记录，以2006–2008年的记录拟合、2009–2011年的记录检验，对照按规模、距离、同省等简单排序的结果。"))
     rows += quality_lines(quality)
     rows.append(("生成方式", "matcher navmap（同样输入得到同样文件；不含生成时间）"))
     return pd.DataFrame(rows, columns=["item", "value"])
@@ -1017,7 +1098,8 @@ def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame
     ]
     rows += chain_assignment_notes()
     for r in weights.itertuples(index=False):
-        rows.append(("模型权重", str(r.feature), f"{r.weight:+.3f}（{'迁址基准拟合' if str(r.source).startswith('fitted') else '人工设定'}）"))
+        how = {"fitted:expansion": "扩张记录学习", "fitted:relocation": "迁址基准拟合"}.get(str(r.source), "人工设定")
+        rows.append(("模型权重", str(r.feature), f"{r.weight:+.3f}（{how}）"))
     return pd.DataFrame(rows, columns=["section", "item", "note"])
 
 
@@ -1105,15 +1187,20 @@ def assemble_navmap(
     unit_chains: Sequence[tuple[str, str]] = (),
     constraints: pd.DataFrame | None = None,
     excl_weight: float = -10.0,
+    investors: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    city_names: Mapping[str, str] | None = None,
 ) -> Navmap:
     """The navigation map from its inputs (pure: no file is read except the region groups and the
     benchmark results when ``groups``/``quality`` are not given). ``eligibility``: the firms an
     eligibility rule leaves out (:func:`matcher.model.eligibility.evaluate`); ``unit_chains``: the (unit,
-    chain) pairs the pack names; ``constraints``: the pack's unit constraints (county_code, note, source)."""
+    chain) pairs the pack names; ``constraints``: the pack's unit constraints (county_code, note, source);
+    ``investors``: the city's existing investors (:func:`matcher.regions.investors.existing_investors`);
+    ``history``: the firms' expansion events (cited in the reasons), ``city_names`` naming their cities."""
     groups = load_region_groups() if groups is None else groups
     short = city_name.removesuffix("市") if len(city_name) > 2 else city_name
     ctx = TargetContext(short, city_code, options, groups, units, positions, analysis, eligibility,
-                        dict(segment_names or {}), list(unit_chains), constraints)
+                        dict(segment_names or {}), list(unit_chains), constraints, investors, history, dict(city_names or {}))
     targets, allowed = select_targets(matches, firms, ctx)
     chains = chain_table(firms, targets, city_code=city_code, anchors=anchors, targeted_chains=targeted,
                          positions=positions, analysis=analysis,
@@ -1136,9 +1223,10 @@ def assemble_navmap(
         "chain_source": "产业链模板" if positions is not None and len(positions) else "申万行业（产业链模板未提供）",
         "not_recommended": excluded["rule"].value_counts().to_dict() if len(excluded) else {},
         "uncovered_unit_chains": ctx.shortfall,
+        "learned": "expansion_logit" in matches.columns,
     }
     overview = overview_table(meta, options, targets, quality)
-    notes = data_notes_table(firms, model_weights())
+    notes = data_notes_table(firms, model_weights(bool(meta["learned"])))
     return Navmap(city=city_name, city_code=city_code, options=options, targets=targets, chains=chains,
                   counties=counties, outbound=outbound, units=units, overview=overview, data_notes=notes,
                   quality=quality, meta=meta, matches=matches, firms=firms, positions=positions,
