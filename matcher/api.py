@@ -489,10 +489,31 @@ def _bench_registry(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, *
     return res, markdown(res)
 
 
+def _bench_expansion(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], None]:
+    from matcher.bench.expansion import markdown, run_expansion_benchmark, sample_firms, splits_from
+
+    data = p.expansion_data()
+    restrict = sample_firms(data, int(o["firms"])) if o.get("firms") else None
+    res = run_expansion_benchmark(data, p.expansion_geography(), p.absent_province_years(), p.national_exclusions(),
+                                  master=p.firms, edges=p.chain_positions["chain_edges"],
+                                  employees=p.firms.set_index("firm_id")["employees"].to_dict(),
+                                  splits=splits_from(o.get("splits")), restrict=restrict, n_boot=int(o.get("n_boot", 2000)))
+    paths = write_results(out, "expansion", res, markdown(res), prov)
+    if track:
+        from matcher.model.tracking import log_run
+
+        from matcher.bench.expansion import flat_metrics
+
+        log_run(p.workdir, "expansion", "expansion-benchmark", params={"n_boot": res["settings"]["n_boot"],
+                "splits": ",".join(res["splits"]), "restricted": res["settings"]["restricted_universe"]},
+                metrics=flat_metrics(res), artifacts=[paths["json"], paths["md"]])
+    return res, None
+
+
 _RUNNERS: dict[str, Callable[..., tuple[dict[str, Any], str | None]]] = {
     "entry": _bench_entry, "relocation": _bench_relocation, "geo": _bench_geo, "er": _bench_er,
     "chain": _bench_chain, "chain_assignment": _bench_chain_assignment, "regions": _bench_regions, "speed": _bench_speed, "travel": _bench_travel,
-    "registry": _bench_registry,
+    "registry": _bench_registry, "expansion": _bench_expansion,
 }
 
 __all__ = [

@@ -113,8 +113,8 @@ def test_synthetic_page_renders_in_chromium(tmp_path: Path) -> None:
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_real_page_renders_in_chromium(data_dir: Path, real_workdir: Path, tmp_path: Path) -> None:
-    nav = real_navmap(str(data_dir), str(real_workdir))
+def test_real_page_renders_in_chromium(data_dir: Path, registry_workdir: Path, tmp_path: Path) -> None:
+    nav = real_navmap(str(data_dir), str(registry_workdir))
     html = write_html(nav, tmp_path / "navmap.html")
     assert html.stat().st_size < 20_000_000
     check_in_browser(html, tmp_path)

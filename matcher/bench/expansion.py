@@ -41,8 +41,8 @@ with the rows dated at or after ``t0`` removed, and with them shuffled, and requ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -303,6 +303,42 @@ def headline(main: Mapping[str, Any]) -> dict[str, Any]:
                      "metric": m, "ci": [round(x, 4) for x in r.get("difference_ci95", [float("nan")] * 2)],
                      "ratio": round(r.get("ratio", float("nan")), 3),
                      "goal_met": bool(r.get("ratio", 0) >= GOAL_RATIO and r.get("difference_ci95", [0])[0] > 0)}
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_\-]+", "_", text).strip("_")
+
+
+def flat_metrics(result: Mapping[str, Any]) -> dict[str, float]:
+    """``<split>.<task>.<ranker>.<metric>`` → value, keys as MLflow accepts them."""
+    out = {}
+    for split, s in result["splits"].items():
+        for task in TASKS:
+            for ranker, ms in s[task]["rankers"].items():
+                for m, v in ms.items():
+                    out[f"{_slug(split)}.{task}.{_slug(ranker)[:48]}.{m}"] = float(v)
+    return out
+
+
+def sample_firms(data: X.ExpansionData, n: int, seed: int = 0) -> set[str]:
+    """A reduced universe for a quick run (CI): ``n`` firms drawn uniformly with ``seed`` (sorted ids first),
+    plus every firm with an expansion event, so that every task keeps its events."""
+    ids = np.array(sorted(data.firms["firm_id"].astype(str)))
+    pick = set(ids[np.random.default_rng(seed).choice(len(ids), size=min(n, len(ids)), replace=False)])
+    movers = set(data.entities.loc[X.is_expansion(data.entities, data.firms), "firm_id"].astype(str))
+    return pick | movers
+
+
+def splits_from(value: object) -> tuple[tuple[str, str], ...]:
+    """Splits from an option: None → :data:`SPLITS`; 'train:test,test:recent' or a sequence of pairs."""
+    if value is None:
+        return SPLITS
+    items = [x.split(":") for x in str(value).split(",")] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    out = tuple((str(a), str(b)) for a, b in items)
+    unknown = [w for sp in out for w in sp if w not in WINDOWS]
+    if unknown:
+        raise ValueError(f"unknown window(s) {unknown}; known: {', '.join(WINDOWS)}")
     return out
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from matcher.model import expansion as X
 
+
 @dataclass(frozen=True)
 class Window:
     name: str
