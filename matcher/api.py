@@ -439,7 +439,10 @@ def _bench_chain_assignment(p: Pipeline, out: Path, prov: dict[str, Any], track:
     from matcher.bench.chain_assignment import markdown, run
 
     labels = pd.read_csv(resources.data_path("labels/chain_assignment.csv"), dtype=str, keep_default_na=False)
-    res = run(labels, p.chain_positions["chain_candidates"], n_boot=int(o.get("n_boot", 2000)), seed=int(o.get("seed", 0)))
+    blind = pd.read_csv(resources.data_path("labels/chain_assignment_blind.csv"), dtype=str, keep_default_na=False)
+    population = pd.read_csv(resources.data_path("labels/chain_assignment_population_v2.csv"), dtype=str)
+    res = run(labels, p.chain_positions["chain_candidates"], n_boot=int(o.get("n_boot", 2000)), seed=int(o.get("seed", 0)),
+              blind=blind, population=population)
     return res, markdown(res)
 
 

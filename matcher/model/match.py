@@ -17,6 +17,26 @@ The score of a (firm, county) pair is ``Σ_k w_k · x_k`` over the pair features
   unstable weights, so it keeps a modest hand-set weight: it is the product's reason to exist and
   what planners ask for, not a proven predictor of where firms go. Each has a one-line reason in
   :data:`EVIDENCE_WEIGHTS`. They are opinions until a benchmark measures them.
+
+**With the registry stage built** (the default) the score is instead (:data:`LEARNED_WEIGHTS`)::
+
+    score = expansion_logit + unit_logp + 1.0·is_target − 10·is_excluded + 0.35·anchor_chain
+
+where ``expansion_logit`` is the log-odds, from :class:`matcher.model.expansion.ExpansionPropensity`, that the
+firm opens a branch or subsidiary in the city, and ``unit_logp`` the log-probability of the county unit given the
+city from :class:`matcher.model.expansion.PlaceChoice` — both fitted on the registry's expansion events
+(2009–2011, features at 2009; measured on held-out windows in ``benchmarks/results/expansion.md``, where the
+fitted unit choice beat the hand-set chain-link weights, MRR 0.60 against 0.35, so those weights are 0 here).
+The relocation-fitted and firm-standing weights above are the fallback when the registry stage is skipped.
+
+**Outcomes feed the ranking — the documented way.** The city's own signed and landed leads (the workbench's
+``WORKDIR/outcomes.parquet``, read by its documented schema in :func:`matcher.pipeline.read_outcome_file`, a
+declared input of the city's scores) count as entities of the firm in the lead's unit from the stage date
+(:func:`matcher.regions.investors.outcome_entities`). So at the next ranking the firm's presence features change
+— ``firm_in_city`` and ``firm_in_unit`` (and its footprint: ``network_distance``, ``footprint_affinity``) — and its
+score moves by the fitted weights (with the 2009–2011 fit, one entity in the city adds about
+``coef_["firm_in_city"]·log 2`` to ``expansion_logit`` and the unit's ``unit_logp`` rises); the map then tags the
+firm 已在本地 in that unit, gives it the action 增资扩产 and lands it there (:mod:`matcher.outputs.investors`).
 """
 
 from __future__ import annotations
