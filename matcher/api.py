@@ -503,9 +503,8 @@ def _bench_expansion(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, 
                                   splits=splits_from(o.get("splits")), restrict=restrict, n_boot=int(o.get("n_boot", 2000)))
     paths = write_results(out, "expansion", res, markdown(res), prov)
     if track:
-        from matcher.model.tracking import log_run
-
         from matcher.bench.expansion import flat_metrics
+        from matcher.model.tracking import log_run
 
         log_run(p.workdir, "expansion", "expansion-benchmark", params={"n_boot": res["settings"]["n_boot"],
                 "splits": ",".join(res["splits"]), "restricted": res["settings"]["restricted_universe"]},
