@@ -14,7 +14,7 @@ OUT ?= out
 CITY ?= 秦皇岛
 export MATCHER_DATA
 
-.PHONY: run test venv lint clean check-install
+.PHONY: run test venv lint clean check-install fuzz
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,6 +42,10 @@ check-install:
 	cd /tmp/matcher-install && ./venv/bin/matcher navmap --city 秦皇岛 --top 20 --data "$(abspath $(MATCHER_DATA))" \
 	  --workdir /tmp/matcher-install/work --out /tmp/matcher-install/out
 	test -s /tmp/matcher-install/out/targets.csv && test -s /tmp/matcher-install/out/navmap.xlsx
+
+# the fuzz suite with many more generated examples than CI runs (tests/test_faults_fuzz.py)
+fuzz: venv
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -q tests/test_faults_fuzz.py
 
 lint: venv
 	$(VENV)/bin/ruff check matcher tests notebooks

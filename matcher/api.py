@@ -64,17 +64,22 @@ UserFiles = Sequence[tuple[str, PathLike]]
 
 
 def open_pipeline(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
-             force: bool = False, log: Callable[[str], None] | None = None) -> Pipeline:
-    """The build context behind every call (for analysts who want the stages one by one)."""
-    return Pipeline.open(data_dir, workdir, user_files=user_files, force=force, log=log or (lambda _m: None))
+                  force: bool = False, log: Callable[[str], None] | None = None, accept_altered: bool = False) -> Pipeline:
+    """The build context behind every call (for analysts who want the stages one by one). Raw files that
+    differ from the data manifest are refused unless ``accept_altered``."""
+    return Pipeline.open(data_dir, workdir, user_files=user_files, force=force, log=log or (lambda _m: None),
+                         accept_altered=accept_altered)
 
 
 def build(data_dir: PathLike | None = None, workdir: PathLike | None = None, *, user_files: UserFiles | None = None,
-          force: bool = False, log: Callable[[str], None] | None = None, registry: bool = True) -> dict[str, Any]:
+          force: bool = False, log: Callable[[str], None] | None = None, registry: bool = True,
+          accept_altered: bool = False) -> dict[str, Any]:
     """Build (or reuse) every city-independent stage: firm master, chain graph, firms' chain positions,
     national profiles and (unless ``registry`` is False) the registry evidence. ``user_files`` — ``[("little_giants" | "registry", path), …]`` — replace the set
-    recorded in the work directory (None keeps it). Returns the firm report with ``seconds`` per stage."""
-    p = open_pipeline(data_dir, workdir, user_files=user_files, force=force, log=log)
+    recorded in the work directory (None keeps it); ``accept_altered`` builds from raw files that differ
+    from the data manifest (recorded, so later commands accept the same version). Returns the firm
+    report with ``seconds`` per stage."""
+    p = open_pipeline(data_dir, workdir, user_files=user_files, force=force, log=log, accept_altered=accept_altered)
     seconds: dict[str, float] = {}
     for stage in ("firm_master", "chain", "chain_positions", "national_profiles") + (("registry",) if registry else ()):
         t = time.perf_counter()
@@ -186,7 +191,15 @@ def navmap(city: str, options: NavmapOptions | None = None, data_dir: PathLike |
            workdir: PathLike | None = None) -> Navmap:
     """The navigation map (招商导航图) of ``city``: targets, chain table, county table, outbound groups."""
     options = options or NavmapOptions()
-    p = open_pipeline(data_dir, workdir, user_files=list(options.user_files) or None)
+    user = None
+    if options.user_files:  # files given for this map join those recorded by `matcher build`: none is dropped
+        from matcher.cache import workdir_from
+        from matcher.pipeline import recorded_user_files
+
+        recorded = [(k, Path(p)) for k, p in recorded_user_files(workdir_from(workdir))]
+        given = [(k, Path(p).expanduser().resolve()) for k, p in options.user_files]
+        user = list(dict.fromkeys(recorded + [g for g in given if g not in recorded]))
+    p = open_pipeline(data_dir, workdir, user_files=user)
     pack = p.pack(city)
     inputs = p.city_inputs(city)
     city_code = inputs.city_code

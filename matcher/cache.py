@@ -14,8 +14,8 @@ sidecar ``<name>.meta.json``. The fingerprint covers every declared input (:clas
 - parameters (any JSON-serialisable values) and upstream artifacts' fingerprints.
 
 Writes are atomic: each file goes to a temporary name and is renamed into place, the meta file last;
-the meta records each file's size. A reader that finds a file missing, of another size or unreadable
-treats the artifact as stale and rebuilds it, so a build killed at any moment leaves a work
+the meta records each file's size and sha256. A reader that finds a file missing, of another size, with
+other bytes (replaced by another valid file) or unreadable treats the artifact as stale and rebuilds it, so a build killed at any moment leaves a work
 directory the next command can use.
 """
 
@@ -196,11 +196,21 @@ def artifact_fingerprint(workdir: Path, name: str) -> str | None:
     return str(meta["fingerprint"]) if meta else None
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+
+
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> int:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; the artifact gets the mode a plain write would give
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -224,10 +234,25 @@ def is_fresh(workdir: Path, name: str, fp: str) -> bool:
     return True
 
 
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+class _Replaced(ValueError):
+    """A cached file's bytes are not the ones written (replaced, or damaged without changing size)."""
+
+
 def _read(workdir: Path, meta: dict[str, Any]) -> Artifact:
     frames, docs = {}, {}
+    digests = meta.get("sha256") or {}
     for fname in meta["files"]:
         p = workdir / fname
+        if fname in digests and _sha256(p) != digests[fname]:
+            raise _Replaced(f"{fname}: content differs from what was written")
         if fname.endswith(".parquet"):
             frames[fname.removesuffix(".parquet")] = pd.read_parquet(p)
         else:
@@ -238,11 +263,18 @@ def _read(workdir: Path, meta: dict[str, Any]) -> Artifact:
 def write_artifact(workdir: Path, name: str, fp: str, artifact: Artifact, **info: Any) -> None:
     """Write every file atomically, then the meta record (atomically, last)."""
     files: dict[str, int] = {}
+    digests: dict[str, str] = {}
+
+    def keep(fname: str, p: Path) -> None:  # the digest of exactly the bytes renamed into place
+        digests[fname] = _sha256(p)
+
     for key, frame in artifact.frames.items():
-        files[f"{key}.parquet"] = _atomic_write(workdir / f"{key}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        fname = f"{key}.parquet"
+        files[fname] = _atomic_write(workdir / fname, lambda p, f=frame, n=fname: (f.to_parquet(p, index=False), keep(n, p)))
     for key, doc in artifact.docs.items():
-        files[f"{key}.json"] = _atomic_write(workdir / f"{key}.json", lambda p, d=doc: _write_json(p, d))
-    meta = {"fingerprint": fp, "version": __version__, "files": files, **info}
+        fname = f"{key}.json"
+        files[fname] = _atomic_write(workdir / fname, lambda p, d=doc, n=fname: (_write_json(p, d), keep(n, p)))
+    meta = {"fingerprint": fp, "version": __version__, "files": files, "sha256": digests, **info}
     _atomic_write(_meta_path(workdir, name), lambda p: _write_json(p, meta))
 
 

@@ -51,6 +51,7 @@ from matcher.regions.build import profile_params
 from matcher.regions.pack import CityPack, find_pack_file
 from matcher.regions.units import resolve_city
 from matcher.sources.base import SourceError, data_dir_from
+from matcher.sources.verify import verify_data
 
 USER_FILES_RECORD = "user_files.json"
 #: the workbench's outcome file in the work directory (schema: matcher/workbench/outcomes.py)
@@ -99,6 +100,16 @@ def read_outcome_file(path: Path) -> pd.DataFrame | None:
                     county_code=o["county_code"].astype("string"))
 
 
+def preflight_user_files(files: Sequence[tuple[str, Path]]) -> None:
+    """Read each user file once before any stage runs, so that a file that cannot be used at all
+    (wrong encoding, no header, a required column missing) is reported in a second, not after every
+    source has loaded. Row-level problems are not errors: those rows go to the quarantine."""
+    from matcher.firms.master import load_user_file
+
+    for kind, path in files:
+        load_user_file(kind, path)
+
+
 def recorded_user_files(workdir: Path) -> tuple[tuple[str, Path], ...]:
     """The user files recorded in the work directory by the last build that was given some."""
     p = Path(workdir) / USER_FILES_RECORD
@@ -134,15 +145,18 @@ class Pipeline:
     @classmethod
     def open(cls, data_dir: str | Path | None = None, workdir: str | Path | None = None, *,
              user_files: Sequence[tuple[str, str | Path]] | None = None, force: bool = False,
-             log: Callable[[str], None] = _noop) -> Pipeline:
+             log: Callable[[str], None] = _noop, accept_altered: bool = False) -> Pipeline:
+        """Open a build context: user files must exist; every raw file is verified against the data
+        manifest (:func:`matcher.sources.verify.verify_data`: refused when altered unless ``accept_altered``)."""
         dd = data_dir_from(data_dir)
         wd = workdir_from(workdir)
         if user_files is None:
             files = _check_user_files(recorded_user_files(wd))
         else:
             files = _check_user_files([(k, Path(p)) for k, p in user_files])
-            if files != recorded_user_files(wd):
-                _record_user_files(wd, files)
+        verify_data(dd, wd, accept_altered=accept_altered, log=log)
+        if user_files is not None and files != recorded_user_files(wd):
+            _record_user_files(wd, files)
         return cls(dd, wd, files, force, log)
 
     # ------------------------------------------------------------------------------------------
@@ -166,6 +180,7 @@ class Pipeline:
 
         def build() -> Artifact:
             self.log("building the firm master")
+            preflight_user_files(self.user_files)  # a bad user file fails in a second, before the sources load
             m = build_firm_master(self.data_dir, self.user_files)
             return Artifact({"firms": m.firms, "quarantine": m.quarantine, "address_rules": m.address_rules},
                             {"firms_report": m.report})

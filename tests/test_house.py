@@ -1,7 +1,8 @@
 """The shape of the house: imports run one way, and functions stay short enough to read.
 
 Floors, low to high (a module may import its own floor and the floors below, never above):
-ground (cache, resources, relatedness, plotting, the loader contract sources.base) → geo → sources →
+ground (cache, resources, relatedness, plotting, the loader contract sources.base, the writers' rule
+outputs.safe) → geo → sources →
 firms → chain → regions → model → bench → outputs → pipeline → api → workbench (it reads matcher only
 through the facade) → cli. The package
 root re-exports the facade lazily (``matcher.__getattr__``): the one import that goes up, by design.
@@ -18,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1] / "matcher"
 FLOORS = ["ground", "geo", "sources", "firms", "chain", "regions", "model", "bench", "outputs", "pipeline", "api",
           "workbench", "cli"]
 GROUND = {"matcher", "matcher.cache", "matcher.resources", "matcher.relatedness", "matcher.plotting",
-          "matcher.sources.base"}
+          "matcher.sources.base",
+          "matcher.outputs.safe"}  # imports nothing of the project: every writer (profiles, benchmarks) uses it
 #: the root's lazy facade (module-level __getattr__) imports the api on first attribute access
 ALLOWED_UP = {("matcher", "matcher.api")}
 MAX_LINES = 80

@@ -24,6 +24,7 @@ import pandas as pd
 from matcher import resources
 from matcher.bench.results import git_commit
 from matcher.geo.travel import LINES, RailAssumptions, RailNetwork, build_network, journey, load_lines
+from matcher.outputs.safe import to_csv
 
 __all__ = ["VALIDATION", "compare", "run", "summary"]
 
@@ -99,7 +100,7 @@ def run(out_dir: str | Path | None = None, assumptions: RailAssumptions | None =
     table = compare(net)
     summ = summary(table)
     csv_path, md_path = out / "travel_times.csv", out / "travel_times.md"
-    table.to_csv(csv_path, index=False, encoding="utf-8")
+    to_csv(table, csv_path, encoding="utf-8")  # matcher.outputs.safe: the one CSV rule
     no_pub = table[table["公布小时"].isna()]
     shown = table.drop(columns=["from_code", "to_code", "说明"])
     md = [

@@ -46,8 +46,20 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except _user_errors() as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            typer.echo(f"error: {_os_error_line(exc)}", err=True)
+            raise typer.Exit(2) from None
 
     return run
+
+
+def _os_error_line(exc: OSError) -> str:
+    """A file-system error as one line naming the path and what to do."""
+    what = exc.strerror or type(exc).__name__
+    return (f"{exc.filename}: {what}; check that the path exists, is the kind expected (file or folder) "
+            "and that you may read or write it")
 
 
 def _guard(app: typer.Typer) -> None:
@@ -65,11 +77,13 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from matcher.cache import CacheError
     from matcher.firms.schema import SchemaViolation
     from matcher.geo import UnknownPlace
+    from matcher.outputs.safe import OutputError
     from matcher.outputs.trips import TripError
     from matcher.regions.pack import PackError
     from matcher.sources.base import SourceError
+    from matcher.sources.manifest import ManifestError
 
-    return (SourceError, CacheError, UnknownPlace, PackError, TripError, SchemaViolation)
+    return (SourceError, CacheError, UnknownPlace, PackError, TripError, SchemaViolation, OutputError, ManifestError)
 
 
 def main() -> None:
@@ -78,4 +92,9 @@ def main() -> None:
         app()
     except _user_errors() as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        typer.echo(f"error: {_os_error_line(exc)}", err=True)
         sys.exit(2)

@@ -59,6 +59,7 @@ def register(app: typer.Typer) -> None:
         no_user_files: Annotated[bool, typer.Option("--no-user-files", help="forget the user files recorded in the work directory")] = False,
         force: Annotated[bool, typer.Option(help="rebuild even when artifacts are fresh")] = False,
         no_registry: Annotated[bool, typer.Option("--no-registry", help="skip the registry stage (county profiles from registrations, local presence, expansion events)")] = False,
+        accept_altered_data: Annotated[bool, typer.Option("--accept-altered-data", help="build from raw files that differ from the data manifest (default: refuse, naming the file)")] = False,
     ) -> None:
         """Build the firm master, the chain graph, the firms' chain positions and the national profiles.
         User files given here are recorded in the work directory and used by every later command."""
@@ -66,5 +67,6 @@ def register(app: typer.Typer) -> None:
 
         files = [("little_giants", p) for p in (little_giants or [])] + [("registry", p) for p in (registry or [])]
         user_files = [] if no_user_files else (files or None)
-        report = build_all(data, workdir, user_files=user_files, force=force, log=typer.echo, registry=not no_registry)
+        report = build_all(data, workdir, user_files=user_files, force=force, log=typer.echo, registry=not no_registry,
+                           accept_altered=accept_altered_data)
         typer.echo(format_summary(report))

@@ -11,12 +11,12 @@ a loader failed (each named on stderr), 2 bad input (e.g. a malformed manifest).
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from matcher.sources.base import DATA_ENV
@@ -157,19 +157,37 @@ def manifest_cmd(
 def summary(
     data: Annotated[Path | None, typer.Option(help=f"raw data directory (default ${DATA_ENV})")] = None,
     out: Annotated[Path | None, typer.Option(help="also write the table as CSV here")] = None,
+    little_giants: Annotated[list[Path] | None, typer.Option("--little-giants", help="also a MIIT 小巨人 list (user file); repeatable")] = None,
+    registry: Annotated[list[Path] | None, typer.Option("--registry", help="also a 企查查/天眼查 export (user file); repeatable")] = None,
 ) -> None:
-    """Run every registered loader: rows read, accepted, quarantined and the reconciliation check."""
+    """Run every registered loader: rows read, accepted, quarantined and the reconciliation check.
+    User files are read first (a file that cannot be used fails at once), as the firm master reads them:
+    rows that repeat an earlier row's firm count as quarantined."""
+    from matcher.firms.master import load_user_file, user_file_duplicates
     from matcher.sources import all_loaders, data_dir_from
     from matcher.sources.base import SourceError
 
-    data_dir = data_dir_from(data)
     header = ["source", "rows_read", "accepted", "quarantined", "check", "seconds", "error"]
     rows: list[list[str]] = []
     failed = []
-    for name, loader in all_loaders().items():
+    user = [("little_giants", p) for p in little_giants or []] + [("registry", p) for p in registry or []]
+    loaders: dict[str, object] = {}
+    for kind, p in user:
+        start = time.perf_counter()
+        if not p.is_file():
+            raise SourceError(p, "file is missing (give the path of an existing file)")
+        res = user_file_duplicates(load_user_file(kind, p))  # SourceError: one line, exit 2, before the sources load
+        loaders[f"{kind}:{p}"] = (res, time.perf_counter() - start)
+    data_dir = data_dir_from(data)
+    loaders.update(all_loaders())
+    for name, loader in loaders.items():
         start = time.perf_counter()
         try:
-            res = loader(data_dir)
+            if isinstance(loader, tuple):  # a user file, already read
+                res, took = loader
+                start -= took
+            else:
+                res = loader(data_dir)  # type: ignore[operator]
         except (SourceError, AssertionError) as exc:
             failed.append(name)
             rows.append([name, "", "", "", "error", f"{time.perf_counter() - start:.2f}", str(exc)])
@@ -190,11 +208,12 @@ def summary(
         )
     typer.echo(_table([r[:6] for r in rows], header[:6]))
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
+        from matcher.outputs.safe import out_dir
+
+        out_dir(out.parent)
+        from matcher.outputs.safe import to_csv
+
+        to_csv(pd.DataFrame(rows, columns=header), out, encoding="utf-8", lineterminator="\n")
         typer.echo(f"wrote {out}")
     if failed:
         for r in rows:

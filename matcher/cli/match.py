@@ -23,8 +23,12 @@ def register(app: typer.Typer) -> None:
 
         m = score_matches(city, data, workdir, top=top)
         if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            m.to_parquet(out, index=False) if out.suffix == ".parquet" else m.to_csv(out, index=False, encoding="utf-8-sig")
+            from matcher.outputs.safe import out_dir
+
+            out_dir(out.parent)
+            from matcher.outputs.safe import to_csv
+
+            m.to_parquet(out, index=False) if out.suffix == ".parquet" else to_csv(m, out, encoding="utf-8-sig")
             typer.echo(f"wrote {len(m)} rows to {out}")
         for r in best_landing(m).head(20).itertuples():
             typer.echo(f"{r.score:7.3f}  {r.name}  → {r.county_name}  {str(r.reasons)[:120]}")

@@ -28,13 +28,16 @@ def register(app: typer.Typer) -> None:
             from matcher.regions.registry_profiles import unit_summaries
 
             ind = registry_county_industries(city, data, workdir)
-            ind.to_csv(target / "county_industries.csv", index=False, encoding="utf-8")
+            from matcher.outputs.safe import md_escape, to_csv  # text stays text in CSV and Markdown
+
+            to_csv(ind, target / "county_industries.csv", encoding="utf-8")
             segs = registry_frame("registry_segments", data, workdir)
             segs = segs[segs["county_code"].isin(prof.units["county_code"].astype(str))]
-            segs.to_csv(target / "county_segments.csv", index=False, encoding="utf-8")
+            to_csv(segs, target / "county_segments.csv", encoding="utf-8")
             pres = local_presence(city, data, workdir)
-            pres.to_csv(target / "local_presence.csv", index=False, encoding="utf-8")
-            (target / "registry_summary.md").write_text(unit_summaries(ind, segs, prof.units, prof.city_name, pres), encoding="utf-8")
+            to_csv(pres, target / "local_presence.csv", encoding="utf-8")
+            (target / "registry_summary.md").write_text(md_escape(unit_summaries(ind, segs, prof.units, prof.city_name, pres)),
+                                                        encoding="utf-8")
             written += [target / n for n in ("county_industries.csv", "county_segments.csv", "local_presence.csv", "registry_summary.md")]
         n_firms = int(prof.city["count"].sum())
         typer.echo(

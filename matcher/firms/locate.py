@@ -141,7 +141,9 @@ def user_geo(kind: str, fr: pd.DataFrame, legal: pd.Series, data_dir: Path,
     if address.notna().any():
         take_better(geo_frame(geo.geocode_addresses(address, city_hint=city, data_dir=data_dir, evidence=evidence), fr.index), f"{kind}_address")
     if (prov.notna() | city.notna()).any():
-        take_better(geo_frame(geo.geocode_city_names(city.astype("object"), province_hint=prov, data_dir=data_dir), fr.index), f"{kind}_city")
+        # MIIT lists give a 计划单列市 (宁波, 青岛, 深圳, 厦门, 大连) in the province column: a city name there is a city
+        names_ = city.astype("object").where(city.notna(), prov.astype("object"))
+        take_better(geo_frame(geo.geocode_city_names(names_, province_hint=prov, data_dir=data_dir), fr.index), f"{kind}_city")
     region = pd.Series([name_region(v) for v in legal], index=legal.index, dtype="object")
     if region.notna().any():
         gr = geo_frame(geo.geocode_city_names(region.astype("object"), province_hint=prov, data_dir=data_dir), fr.index)

@@ -496,6 +496,55 @@ def load_user_file(kind: str, path: Path) -> LoadResult:
 
 
 
+def same_trade_names(links: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame) -> pd.Series:
+    """For each link, whether it may stand: links by a shared code always; links by name only when the
+    two names share their trade name (字号), which comes first once region and legal form are removed —
+    the first two characters of the core names agree, or the known firm's short name begins with
+    characters found in the user's name. A long shared tail (生物医药科技, 智能装备) is not a firm."""
+    if links.empty:
+        return pd.Series(True, index=links.index)
+    lname = left.set_index("rec_id")["legal_name"]
+    rname = right.set_index("rec_id")["legal_name"]
+    rshort = right.set_index("rec_id")["short_name"] if "short_name" in right.columns else pd.Series(dtype="object")
+
+    def ok(row: Any) -> bool:
+        if row.method not in ("name", "model"):
+            return True
+        a = names.normalize_name(lname.get(row.left_id)) if _nonnull(lname.get(row.left_id)) else ""
+        b = names.normalize_name(rname.get(row.right_id)) if _nonnull(rname.get(row.right_id)) else ""
+        if len(a) >= 2 and a[:2] == b[:2]:
+            return True
+        short = rshort.get(row.right_id)
+        s = names.normalize_short_name(short) if _nonnull(short) else ""
+        return len(s) >= 2 and s[:2] in a
+
+    return pd.Series([ok(r) for r in links.itertuples(index=False)], index=links.index, dtype=bool)
+
+
+def user_file_duplicates(res: LoadResult) -> LoadResult:
+    """Rows of one user file that are the same firm as an earlier row of it — the same credit code, or
+    without one the same name once legal form, brackets and region are normalised (测壬精密机械有限公司 /
+    测壬精密机械股份有限公司) — move to the quarantine naming that earlier row, so that every accepted
+    row becomes exactly one firm or one link and the counts reconcile."""
+    fr = res.frame.reset_index(drop=True)
+    if fr.empty:
+        return res
+    legal = first_col(fr, ("legal_name", "company_name", "name", "企业名称"))
+    uscc = first_col(fr, ("uscc", "credit_code", "unified_social_credit_code", "统一社会信用代码"))
+    byname = legal.map(lambda v: "n:" + names.normalize_name(v) if _nonnull(v) and names.normalize_name(v) else None)
+    key = uscc.astype("object").where(uscc.notna(), byname)
+    dup = (key.notna() & key.duplicated(keep="first")).to_numpy()
+    if not dup.any():
+        return res
+    rows = pd.Series(res.row_numbers if res.row_numbers is not None else range(1, len(fr) + 1), index=fr.index)
+    first = {k: int(rows[i]) for i, k in key[~dup & key.notna().to_numpy()].items()}
+    reasons = [f"same firm as row {first[k]} (the name differs only in legal form, brackets or spacing)" for k in key[dup]]
+    file = res.files[0] if res.files else res.source
+    q = quarantine_rows(res.source, file, fr[dup], reasons, column="legal_name", row_numbers=rows[dup])
+    return LoadResult(res.source, fr[~dup].reset_index(drop=True), concat_quarantine([res.quarantine, q]), res.rows_read,
+                      res.files, row_numbers=[int(n) for n in rows[~dup]])
+
+
 def user_firms(
     kind: str, res: LoadResult, known: pd.DataFrame, data_dir: Path, evidence: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
@@ -517,6 +566,7 @@ def user_firms(
     right["province"] = right["firm_id"].map(kn["province_code"])
     right["uscc"] = right["firm_id"].map(kn["uscc"]) if "uscc" in kn.columns else None
     links = resolve.link(left, right.drop(columns="firm_id"), NAME_THRESHOLD)
+    links = links[same_trade_names(links, left, right)]  # 测乙生物医药科技 is not 君实生物医药科技
     firm_of = dict(zip(right["rec_id"], right["firm_id"], strict=True))
     matched = dict(zip(links["left_id"], links["right_id"].map(firm_of), strict=True))
     rid = left["rec_id"]
@@ -640,7 +690,7 @@ def build_firm_master(data_dir: Path, user_files: Iterable[tuple[str, Path]] = (
     report["user_files"] = {}
     # registry exports first: they carry credit codes and addresses, the best anchors for the rest
     for kind, path in sorted(user_files, key=lambda kp: (kp[0] != "registry", str(kp[1]))):
-        ures = load_user_file(kind, Path(path))
+        ures = user_file_duplicates(load_user_file(kind, Path(path)))
         user_q.append(ures.quarantine)
         known = pd.concat([listed, others], ignore_index=True) if len(others) else listed
         new, updates, ucount = user_firms(kind, ures, known, data_dir, rules)
@@ -649,7 +699,9 @@ def build_firm_master(data_dir: Path, user_files: Iterable[tuple[str, Path]] = (
         if len(others):
             others = apply_user_updates(others, updates[~to_listed])
         others = _merge_duplicate_ids(pd.concat([others, new], ignore_index=True)) if len(others) else new
-        report["user_files"][str(path)] = {"kind": kind, **ucount, "loader_quarantined": ures.rows_quarantined}
+        report["user_files"][str(path)] = {"kind": kind, "read": ures.rows_read, **ucount, "loader_quarantined": ures.rows_quarantined,
+                                           "reconciles": ures.rows_read == ucount["linked_to_listed"] + ucount["linked_to_user_firms"]
+                                           + ucount["new_firms"] + ures.rows_quarantined}
     frames = [listed, unicorns, others]
 
     firms = pd.concat([f for f in frames if len(f)], ignore_index=True)

@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from matcher.outputs.safe import md_text
+
 if TYPE_CHECKING:
     from matcher.outputs.navmap import Navmap
 
 
 def _md(text: object) -> str:
     s = "" if text is None or (isinstance(text, float) and pd.isna(text)) or text is pd.NA else str(text)
-    return s.replace("|", "｜").replace("\n", " ")
+    return md_text(s)  # HTML escaped, | and line breaks neutralised (matcher.outputs.safe)
 
 
 def _first_reason(reasons: object, n: int = 2) -> str:

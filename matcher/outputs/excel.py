@@ -24,6 +24,7 @@ from matcher.outputs.navmap import (
     TARGET_COLUMNS,
     TARGET_HEADERS,
 )
+from matcher.outputs.safe import workbook
 
 if TYPE_CHECKING:
     from matcher.outputs.navmap import Navmap
@@ -109,7 +110,7 @@ def write_table(
 def write_excel(navmap: Navmap, path: str | Path) -> Path:
     """Write the workbook; returns its path."""
     path = Path(path)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_urls": False, "strings_to_numbers": False})
+    wb = workbook(path)  # text cells stay text: no formulas, links or numbers made of data
     wb.set_properties({
         "title": f"{navmap.city}招商导航图", "subject": "招商引资目标企业与县区落地建议",
         "author": "matcher", "company": "", "created": FIXED_DATE,

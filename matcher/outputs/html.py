@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from matcher.outputs.navmap import CHAIN_HEADERS, COUNTY_HEADERS, OUTBOUND_HEADERS, TARGET_HEADERS
+from matcher.outputs.safe import JS_ESCAPE
 
 if TYPE_CHECKING:
     from matcher.outputs.navmap import Navmap
@@ -150,8 +151,8 @@ JS = r"""
   var midLat = lats.length ? lats.reduce(function(a,b){return a+b;},0)/lats.length : 35;
   var maxN = pts.reduce(function(a,p){return Math.max(a,p.n);},1);
   mk('map').setOption({
-    tooltip:{formatter:function(p){var d=p.data.raw; if(!d) return p.name;
-      return d.name+'<br/>目标企业 '+(d.n!==undefined?d.n+' 家（最高第'+d.best+'名）<br/>'+d.firms:'（本市县区）');}},
+    tooltip:{formatter:function(p){var d=p.data.raw; if(!d) return esc(p.name);
+      return esc(d.name)+'<br/>目标企业 '+(d.n!==undefined?esc(d.n)+' 家（最高第'+esc(d.best)+'名）<br/>'+esc(d.firms):'（本市县区）');}},
     grid:{left:50,right:30,top:36,bottom:40},
     xAxis:{type:'value',name:'经度',scale:true,splitLine:{lineStyle:{color:'#eee'}}},
     yAxis:{type:'value',name:'纬度',scale:true,splitLine:{lineStyle:{color:'#eee'}}},
@@ -189,7 +190,6 @@ JS = r"""
   });
 
   // tables
-  function esc(s){ return s===null||s===undefined ? '' : String(s).replace(/[&<>"]/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c];}); }
   function table(id, t, filter, limit){
     var rows = t.rows;
     if(filter){ var f = filter.toLowerCase(); rows = rows.filter(function(r){return r.join(' ').toLowerCase().indexOf(f)>=0;}); }
@@ -252,7 +252,8 @@ def render_html(navmap: Navmap) -> str:
 </script>
 <script>{_script_safe(echarts)}</script>
 <script type="application/json" id="navmap-data">{_json_script(data)}</script>
-<script>{JS}</script>
+<script>{JS_ESCAPE}
+{JS}</script>
 </body></html>
 """
 

@@ -36,6 +36,8 @@ import yaml
 
 from matcher import geo, resources
 from matcher.chain.positions import choose_positions
+from matcher.outputs.safe import out_dir as ensure_out_dir
+from matcher.outputs.safe import to_csv, unneutralise_csv
 
 #: the shipped region groups (``data/regions_groups.yaml``)
 REGION_GROUPS = "regions_groups.yaml"
@@ -164,6 +166,8 @@ class NavmapOptions:
             raise ValueError(f"unknown firm type(s) {bad}: choose from {', '.join(FIRM_TYPES)}")
         if self.top < 0:
             raise ValueError("top must be >= 0 (0 = every eligible firm)")
+        if self.per_county < 1:
+            raise ValueError(f"per-county must be >= 1 (targets listed per county), got {self.per_county}")
 
     def describe(self) -> dict[str, str]:
         """Options in planners' words (for 总览 and the brief)."""
@@ -316,6 +320,23 @@ def home_region_mask(firms: pd.DataFrame, wanted: Sequence[str], groups: pd.Data
         prov, city = firms["province"], firms["city"]
         out |= pd.Series([_match_name(w, p, c) for p, c in zip(prov, city, strict=True)], index=firms.index)
     return out
+
+
+def check_filter_values(firms: pd.DataFrame, options: NavmapOptions, groups: pd.DataFrame) -> None:
+    """A chain or home-region filter value that matches no firm at all is a typo, not an empty answer:
+    ValueError listing the valid values (chains and segments; region groups, provinces)."""
+    for w in options.chains:
+        w = str(w).strip()
+        if not (firms["chain"].eq(w).any() or firms["segment"].eq(w).any()):
+            chains = sorted(firms["chain"].dropna().astype(str).unique())
+            raise ValueError(f"unknown chain {w!r}; chains: {'、'.join(chains)} (or one of their segments)")
+    group_names = set(groups["group"].astype(str)) | set(groups["label"].astype(str))
+    for w in options.home_regions:
+        if str(w).strip() not in group_names and not home_region_mask(firms, [w], groups).any():
+            names = list(dict.fromkeys(groups["group"].astype(str)))
+            provs = sorted(firms["province"].dropna().astype(str).unique()) if "province" in firms.columns else []
+            raise ValueError(f"unknown home region {str(w).strip()!r}; region groups: {'、'.join(names)}; "
+                             f"or a province ({'、'.join(provs)}), a city name or a 6-digit code")
 
 
 def resolve_counties(wanted: Sequence[str], units: pd.DataFrame) -> list[str]:
@@ -525,6 +546,7 @@ def _labelled_firms(firms: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
 
 def _eligible_mask(f: pd.DataFrame, ctx: TargetContext) -> pd.Series:
     o = ctx.options
+    check_filter_values(f, o, ctx.groups)  # a chain or region that matches no firm at all: ValueError listing the valid ones
     keep = firm_type_mask(f, o.firm_types) & home_region_mask(f, o.home_regions, ctx.groups)
     if o.exclude_local:
         keep &= f["city_code"].astype("string").fillna("") != ctx.city_code
@@ -1247,16 +1269,15 @@ def write_navmap(navmap: Navmap, out_dir: str | Path) -> dict[str, Path]:
     from matcher.outputs.excel import write_excel
     from matcher.outputs.html import write_html
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_out_dir(out_dir)  # a file in the way or no permission: OutputError naming the folder
     paths = {
         "targets.csv": out / "targets.csv", "navmap.xlsx": out / "navmap.xlsx",
         "navmap.html": out / "navmap.html", "navmap.md": out / "navmap.md",
     }
     write_targets_csv(navmap.targets, paths["targets.csv"])
     paths["not_recommended.csv"] = out / "not_recommended.csv"
-    navmap.not_recommended[NOT_RECOMMENDED_COLUMNS].to_csv(paths["not_recommended.csv"], index=False, encoding="utf-8-sig",
-                                                           lineterminator="\n")
+    to_csv(navmap.not_recommended[NOT_RECOMMENDED_COLUMNS], paths["not_recommended.csv"], encoding="utf-8-sig",
+           lineterminator="\n")  # formula prefixes neutralised (matcher.outputs.safe)
     write_excel(navmap, paths["navmap.xlsx"])
     write_html(navmap, paths["navmap.html"])
     write_brief(navmap, paths["navmap.md"])
@@ -1266,10 +1287,10 @@ def write_navmap(navmap: Navmap, out_dir: str | Path) -> dict[str, Path]:
 def write_targets_csv(targets: pd.DataFrame, path: str | Path) -> None:
     """targets.csv: UTF-8 with BOM (opens correctly in Excel), '\\n' line ends, fixed float format."""
     t = targets[TARGET_COLUMNS].copy()
-    t.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.4f")
+    to_csv(t, path, encoding="utf-8-sig", lineterminator="\n", float_format="%.4f")  # formula prefixes neutralised
 
 
 def read_targets_csv(path: str | Path) -> pd.DataFrame:
     """targets.csv read back with its dtypes (codes stay strings)."""
     str_cols = {c: "string" for c in TARGET_COLUMNS if c not in ("rank", "score", "lon", "lat", "county_fit_rank")}
-    return pd.read_csv(path, dtype=str_cols, encoding="utf-8-sig")
+    return unneutralise_csv(pd.read_csv(path, dtype=str_cols, encoding="utf-8-sig"))

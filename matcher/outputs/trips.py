@@ -39,6 +39,8 @@ import pandas as pd
 
 from matcher import geo
 from matcher.model.match import best_landing
+from matcher.outputs.safe import excel_writer, md_text
+from matcher.outputs.safe import out_dir as ensure_out_dir
 
 __all__ = [
     "EXACT_TSP_MAX",
@@ -728,15 +730,16 @@ def to_json(plan: TripPlan) -> dict[str, Any]:
 def _md_cell(v: object) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return ""
-    return str(v).replace("|", "／").replace("\n", " ")
+    return md_text(str(v).replace("|", "／"))  # HTML in data escaped (matcher.outputs.safe)
 
 
 def to_markdown(plan: TripPlan) -> str:
     """The itinerary as Markdown: route, assumptions, day by day (travel and visits), backups, totals."""
     t = plan.totals
-    names = plan.city_names
+    names = {c: md_text(n) for c, n in plan.city_names.items()}  # text from the data: HTML escaped
+    home = md_text(plan.home_name)
     lines = [
-        f"# 出访行程：{plan.home_name} → " + " → ".join(names.get(c, c) for c in plan.route[1:-1]) + f" → {plan.home_name}",
+        f"# 出访行程：{home} → " + " → ".join(names.get(c, md_text(c)) for c in plan.route[1:-1]) + f" → {home}",
         "",
         f"共{t['days_planned']}天（可用{plan.days}天），{t['cities']}个城市，拜访{t['visits']}家企业"
         f"（其中必访{t['must_visits']}家；容量{t['capacity_visits']}家），城际约{t['travel_km']:.0f}公里、约{t['travel_hours']:.1f}小时。",
@@ -747,14 +750,14 @@ def to_markdown(plan: TripPlan) -> str:
         "",
     ]
     if plan.notes:
-        lines += ["## 说明", "", *[f"- {n}" for n in plan.notes], ""]
+        lines += ["## 说明", "", *[f"- {md_text(n)}" for n in plan.notes], ""]
     lines += ["## 每日安排", ""]
     for d in plan.day_summary.itertuples():
-        lines += [f"### {plan.day_label(int(d.day))}：{d.cities}", "",
+        lines += [f"### {plan.day_label(int(d.day))}：{md_text(d.cities)}", "",
                   f"拜访{d.visits}家，拜访{d.visit_hours:g}小时，交通{d.travel_hours:g}小时，合计{d.total_hours:g}小时。", ""]
         legs = plan.legs[plan.legs["day"] == d.day]
         for g in legs.to_dict(orient="records"):
-            lines.append(f"- {g['time']} 城际交通 {g['from']} → {g['to']}（直线约{g['distance_km']:.0f}公里，约{g['hours']:.1f}小时，估算）")
+            lines.append(f"- {g['time']} 城际交通 {md_text(g['from'])} → {md_text(g['to'])}（直线约{g['distance_km']:.0f}公里，约{g['hours']:.1f}小时，估算）")
         v = plan.visits[plan.visits["day"] == d.day]
         if len(v):
             lines += ["", "| 序 | 时间 | 城市 | 企业 | 地址 | 建议落地 | 产业链 | 理由 |", "|---|---|---|---|---|---|---|---|"]
@@ -804,7 +807,7 @@ def write_xlsx(plan: TripPlan, path: str | Path) -> Path:
         ("交通", plan.legs, _LEG_HEADERS, {}),
         ("备选", plan.backups, _BACKUP_HEADERS, {"why": 90, "address": 40}),
     ]
-    with pd.ExcelWriter(p, engine="xlsxwriter") as xw:
+    with excel_writer(p) as xw:  # text cells stay text (matcher.outputs.safe)
         wb = xw.book
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -832,8 +835,7 @@ def write_xlsx(plan: TripPlan, path: str | Path) -> Path:
 
 def write_trip(plan: TripPlan, out_dir: str | Path, stem: str = "trip") -> dict[str, Path]:
     """Write ``<stem>.xlsx``, ``<stem>.md`` and ``<stem>.json`` into ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_out_dir(out_dir)  # a file in the way or no permission: OutputError naming the folder
     paths = {"xlsx": write_xlsx(plan, out / f"{stem}.xlsx"), "md": out / f"{stem}.md", "json": out / f"{stem}.json"}
     paths["md"].write_text(to_markdown(plan), encoding="utf-8")
     paths["json"].write_text(json.dumps(to_json(plan), ensure_ascii=False, indent=1), encoding="utf-8")

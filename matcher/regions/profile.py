@@ -348,8 +348,10 @@ class CountyProfiles:
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the tables (CSV + Parquet) and the summaries (one Markdown file, one section per unit)."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        from matcher.outputs.safe import md_escape, to_csv  # and for text in CSV and Markdown
+        from matcher.outputs.safe import out_dir as ensure_out_dir  # a writer: the one rule for folders
+
+        out = ensure_out_dir(out_dir)
         written: list[Path] = []
         tables = {
             "units": self.units.assign(aliases=self.units["aliases"].map(lambda a: "|".join(a))),
@@ -362,14 +364,16 @@ class CountyProfiles:
             for ext in ("csv", "parquet"):
                 p = out / f"{name}.{ext}"
                 if ext == "csv":
-                    frame.to_csv(p, index=False, encoding="utf-8")
+                    to_csv(frame, p, encoding="utf-8")  # formula prefixes neutralised (matcher.outputs.safe)
                 else:
                     frame.to_parquet(p, index=False)
                 written.append(p)
         parts = [f"# {self.city_name} ({self.city_code}) — county profiles\n", _params_line(self.params), ""]
         parts += [self.summary(code) for code in self.units["county_code"]]
         p = out / "summary.md"
-        p.write_text("\n".join(parts), encoding="utf-8")
+        # names come from the data and the pack: no HTML of theirs reaches a Markdown viewer (the summary
+        # itself is plain Markdown, so escaping the whole text escapes nothing of its own)
+        p.write_text(md_escape("\n".join(parts)), encoding="utf-8")
         written.append(p)
         return written
 

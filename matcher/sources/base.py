@@ -54,6 +54,8 @@ class LoadResult:
     quarantine: pd.DataFrame = field(default_factory=lambda: empty_quarantine())
     rows_read: int = -1
     files: list[str] = field(default_factory=list)
+    #: where known, the file's data-row number of each accepted row (user files), for later quarantines
+    row_numbers: list[int] | None = None
 
     def __post_init__(self) -> None:
         if self.rows_read < 0:
@@ -166,6 +168,55 @@ def read_text(path: Path, encodings: Sequence[str] = TEXT_ENCODINGS) -> str:
         except UnicodeDecodeError:
             continue
     raise SourceError(path, f"cannot decode as any of {list(encodings)}")
+
+
+#: full-width punctuation common in simplified Chinese text
+_CN_PUNCT = frozenset("，。、；：？！“”‘’（）《》【】—…·％＋－／　")
+
+
+def plain_chinese_share(text: str) -> float:
+    """Share of the non-ASCII characters of ``text`` that are common simplified Chinese (GB2312 hanzi or
+    full-width punctuation). Text in another encoding decoded as GB18030 scores low: Big5 bytes come
+    out as kana, Greek letters, box-drawing signs and rare hanzi."""
+    chars = [c for c in text if ord(c) > 0x7F and not c.isspace()]
+    if not chars:
+        return 1.0
+    ok = 0
+    for c in chars:
+        if c in _CN_PUNCT:
+            ok += 1
+            continue
+        try:
+            c.encode("gb2312")
+            ok += "\u4e00" <= c <= "\u9fff"
+        except UnicodeEncodeError:
+            pass
+    return ok / len(chars)
+
+
+def read_user_text(path: Path) -> str:
+    """:func:`read_text` for a file a person saved: a Big5 (traditional Chinese) file, which GB18030
+    decodes without error into nonsense, is refused naming its encoding."""
+    text = read_text(path)
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+        return text
+    except UnicodeDecodeError:
+        pass
+    share = plain_chinese_share(text[:20000])
+    if share < 0.8:
+        try:
+            big5 = data.decode("big5")
+        except UnicodeDecodeError:
+            big5 = None
+        if big5 is not None:
+            raise SourceError(path, "the file is encoded in Big5 (traditional Chinese), not UTF-8 or GB18030; "
+                                    "open it and save it as UTF-8 (CSV UTF-8) or as .xlsx, then try again")
+    if share < 0.5:
+        raise SourceError(path, "the text does not read as Chinese in UTF-8 or GB18030 (another encoding?); "
+                                "save the file as UTF-8 (CSV UTF-8) or as .xlsx")
+    return text
 
 
 def read_csv_text(path: Path, required: Iterable[str] = (), **kwargs: object) -> pd.DataFrame:

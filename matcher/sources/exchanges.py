@@ -97,21 +97,58 @@ def _xlrd_cell_text(cell: object, datemode: int) -> str | None:
     return str(value)
 
 
-def workbook_rows(path: Path, first_sheet_only: bool = False) -> list[list[list[str | None]]]:
+def _fill_merged(rows: list[list[str | None]], ranges: Iterable[tuple[int, int, int, int]]) -> list[list[str | None]]:
+    """Give every cell of a merged range (0-based first_row, last_row, first_col, last_col, inclusive) the
+    value of its top-left cell, as a reader of the sheet sees it."""
+    for r0, r1, c0, c1 in ranges:
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= c1:
+                row.extend([None] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                if (r, c) != (r0, c0):
+                    row[c] = value
+    return rows
+
+
+def _openpyxl_merged(sheet: object) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of a read-only openpyxl sheet, read from its XML (read-only sheets do not parse them)."""
+    import re
+
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        xml = sheet.parent._archive.read(sheet._worksheet_path).decode("utf-8", "replace")  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - no merged ranges known: the cells stay as stored
+        return []
+    out = []
+    for ref in re.findall(r"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"", xml):
+        c0, r0, c1, r1 = range_boundaries(ref)
+        out.append((r0 - 1, r1 - 1, c0 - 1, c1 - 1))
+    return out
+
+
+def workbook_rows(path: Path, first_sheet_only: bool = False, fill_merged: bool = False) -> list[list[list[str | None]]]:
     """Every sheet of an .xlsx (openpyxl) or .xls (xlrd) workbook as rows of text cells.
 
     Integral numbers are written without ``.0``, date cells as ISO dates, empty cells as None.
-    A file that is not a readable workbook raises SourceError.
+    ``fill_merged``: every cell of a merged range reads as its top-left cell (a 省份 merged over the
+    firms of one province gives each firm its province). A file that is not a readable workbook raises
+    SourceError.
     """
     require_file(path)
     try:
         if path.suffix.lower() == ".xls":
             import xlrd
 
-            book = xlrd.open_workbook(str(path), on_demand=True)
+            book = xlrd.open_workbook(str(path), on_demand=True, formatting_info=fill_merged)
             sheets = book.sheets()[:1] if first_sheet_only else book.sheets()
             return [
-                [[_xlrd_cell_text(s.cell(r, c), book.datemode) for c in range(s.ncols)] for r in range(s.nrows)]
+                _fill_merged([[_xlrd_cell_text(s.cell(r, c), book.datemode) for c in range(s.ncols)] for r in range(s.nrows)],
+                             [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in (s.merged_cells if fill_merged else [])])
                 for s in sheets
             ]
         from openpyxl import load_workbook
@@ -122,7 +159,8 @@ def workbook_rows(path: Path, first_sheet_only: bool = False) -> list[list[list[
             out = []
             for sheet in wb.worksheets[:1] if first_sheet_only else wb.worksheets:
                 sheet.reset_dimensions()  # some exporters write a wrong <dimension> (SZSE: A1:A1)
-                out.append([[_openpyxl_text(v) for v in row] for row in sheet.iter_rows(values_only=True)])
+                rows = [[_openpyxl_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+                out.append(_fill_merged(rows, _openpyxl_merged(sheet)) if fill_merged else rows)
             wb.close()
             return out
     except Exception as exc:  # xlrd/openpyxl/zipfile raise many unrelated types for a corrupt file

@@ -53,7 +53,7 @@ from matcher.sources.base import (
     SourceError,
     concat_quarantine,
     quarantine_rows,
-    read_text,
+    read_user_text,
     require_file,
 )
 from matcher.sources.exchanges import clean_header, workbook_rows
@@ -91,7 +91,7 @@ def name_key(value: object) -> object:
 
 
 def _rows_from_csv(path: Path) -> list[list[str | None]]:
-    text = read_text(path)
+    text = read_user_text(path)  # a Big5 file is named as such, not read as GB18030 nonsense
     if not text.strip():
         raise SourceError(path, "file is empty")
     sample = "\n".join(text.splitlines()[:20])
@@ -99,7 +99,10 @@ def _rows_from_csv(path: Path) -> list[list[str | None]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [[c for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+    try:  # newline="": a bare CR ends a line, as in any spreadsheet's CSV (else csv.Error)
+        return [[c for c in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as exc:
+        raise SourceError(path, f"CSV cannot be parsed: {exc}") from None
 
 
 def _is_blank(row: Sequence[object]) -> bool:
@@ -120,6 +123,29 @@ def _find_header(rows: list[list[str | None]], synonyms: Mapping[str, Sequence[s
     return None
 
 
+def _two_row_header(
+    rows: list[list[str | None]], at: int, synonyms: Mapping[str, Sequence[str]], key: str
+) -> tuple[list[str | None], int]:
+    """The header cells and the first body row. A header over two rows — a group cell merged across
+    sub-columns (``企业信息`` over ``主导产品 | 所属领域``) and the other cells merged down — is read as one:
+    each column takes its sub-header where that is a known header, else the upper cell."""
+    head = list(rows[at])
+    nxt = next((i for i in range(at + 1, len(rows)) if not _is_blank(rows[i])), None)
+    if nxt is None:
+        return head, at + 1
+    known = {_header_key(s) for names in synonyms.values() for s in names}
+    below = list(rows[nxt]) + [None] * max(0, len(head) - len(rows[nxt]))
+    head += [None] * max(0, len(below) - len(head))
+    name_keys = {_header_key(s) for s in synonyms[key]}
+    name_col = next(j for j, v in enumerate(head) if _header_key(v) in name_keys)
+    new = [j for j, v in enumerate(below) if _header_key(v) in known and _header_key(v) != _header_key(head[j])]
+    name_cell = below[name_col]
+    if not new or not (name_cell is None or str(name_cell).strip() == "" or _header_key(name_cell) == _header_key(head[name_col])):
+        return rows[at], at + 1
+    merged = [b if (_header_key(b) in known or not _header_key(h)) and _header_key(b) else h for h, b in zip(head, below, strict=True)]
+    return merged, nxt + 1
+
+
 def read_user_table(
     path: Path,
     synonyms: Mapping[str, Sequence[str]],
@@ -136,7 +162,7 @@ def read_user_table(
     require_file(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        sheets = workbook_rows(path)
+        sheets = workbook_rows(path, fill_merged=True)
     elif suffix in (".csv", ".txt", ".tsv"):
         sheets = [_rows_from_csv(path)]
     else:
@@ -152,7 +178,8 @@ def read_user_table(
             column=synonyms[key][0],
         )
     rows, at = found
-    header = [_header_key(v) for v in rows[at]]
+    head_cells, body_from = _two_row_header(rows, at, synonyms, key)
+    header = [_header_key(v) for v in head_cells]
     mapping: dict[str, str] = {}
     positions: dict[str, int] = {}
     for canon, names in synonyms.items():
@@ -160,7 +187,7 @@ def read_user_table(
             k = _header_key(name)
             if k in header and header.index(k) not in positions.values():
                 positions[canon] = header.index(k)
-                mapping[canon] = str(rows[at][header.index(k)]).strip()
+                mapping[canon] = str(head_cells[header.index(k)]).strip()
                 break
     for canon in required:
         if canon not in positions:
@@ -169,7 +196,7 @@ def read_user_table(
                 f"required column missing (accepted headers: {', '.join(synonyms[canon])}; found: {[h for h in header if h]})",
                 column=synonyms[canon][0],
             )
-    body = rows[at + 1 :]
+    body = rows[body_from:]
     data = {
         canon: [(r[pos] if pos < len(r) else None) for r in body] for canon, pos in positions.items()
     }
@@ -256,7 +283,8 @@ def load_little_giants(path: Path, batch: int | None = None) -> LoadResult:
             "field": raw.loc[keep, "field"],
         }
     ).reset_index(drop=True)
-    return LoadResult(SOURCE, frame, concat_quarantine(parts), len(raw), [str(path)])
+    return LoadResult(SOURCE, frame, concat_quarantine(parts), len(raw), [str(path)],
+                      row_numbers=[int(n) for n in rows[keep]])
 
 
 __all__ = ["load_little_giants", "name_key", "parse_batch", "read_user_table"]

@@ -43,19 +43,21 @@ Canonical schema: the columns above (text, as given, stripped; blanks and ``-`` 
     (datetime64), insured_staff (Int64).
 
 Capital strings: ``5000万元人民币``, ``5000万人民币``, ``1,000万元``, ``1.2亿元``, ``50000元``, ``100万美元``,
-``500万(港元)``; a bare number is read as 万元 (exports state capital in 万 by convention; a header
+``500万(港元)``, ``500万元整`` (整: "exactly"), ``1e3万`` (scientific notation); a bare number is read as 万元 (exports state capital in 万 by convention; a header
 ``注册资本(万元)`` says so). Dates: ``2010-05-12``, ``2010/5/12``, ``2010.05.12``, ``2010年5月12日``,
 ``20100512``, Excel date cells.
 
 Quarantine reasons: missing 企业名称; missing 统一社会信用代码; invalid 统一社会信用代码 (wrong length, a
 character outside the GB 32100-2015 set ``0-9 A-H J-N P-R T U W-Y``, unknown registering-authority
 code, non-digit division code, or a wrong check character — the 18th, computed with the standard's
-weights 3^(i-1) mod 31); duplicate 统一社会信用代码 (first kept); unparseable 成立日期; unparseable
-注册资本; unparseable 参保人数. Quarantine ``row`` numbers count data rows below the header.
+weights 3^(i-1) mod 31); duplicate 统一社会信用代码 (first kept); unparseable 成立日期; impossible 成立日期
+(before 1900 or after today); unparseable 注册资本 (also an amount followed by text that is no currency,
+``1e3x万``); unparseable 参保人数. Quarantine ``row`` numbers count data rows below the header.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -142,7 +144,9 @@ def uscc_is_valid(code: object) -> bool:
 
 # --- registered capital ----------------------------------------------------------------------------
 
-_CAPITAL = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>百万|万|亿|千)?(?P<rest>.*)$")
+_CAPITAL = re.compile(r"^(?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?P<unit>百万|万|亿|千)?(?P<rest>.*)$")
+#: words that follow an amount without changing it (``500万元整``: "500万元 exactly")
+_AMOUNT_SUFFIXES = ("整", "正")
 _UNIT_TO_WAN = {"千": 0.1, "万": 1.0, "百万": 100.0, "亿": 10000.0}
 _CURRENCIES = {
     "": "CNY", "元": "CNY", "人民币": "CNY", "元人民币": "CNY", "人民币元": "CNY", "RMB": "CNY", "CNY": "CNY",
@@ -151,6 +155,10 @@ _CURRENCIES = {
     "加元": "CAD", "加拿大元": "CAD", "新加坡元": "SGD", "瑞士法郎": "CHF", "韩元": "KRW", "新台币": "TWD",
     "台币": "TWD", "澳门元": "MOP",
 }  # fmt: skip
+
+
+#: an unknown currency must still look like one: a Chinese name ending in 元/币/镑/法郎/卢布/… or an ISO code
+_CURRENCY_WORD = re.compile(r"[\u4e00-\u9fff]{0,8}(?:元|币|镑|法郎|马克|卢布|比索|里拉|卢比|克朗|克郎|兰特|第纳尔|林吉特|铢|盾|雷亚尔|先令|比塞塔|埃斯库多|兹罗提|福林|列伊|里亚尔|迪拉姆|谢克尔|比尔)|[A-Z]{3}")
 
 
 def parse_capital(value: object) -> tuple[float | None, str | None, bool]:
@@ -169,6 +177,8 @@ def parse_capital(value: object) -> tuple[float | None, str | None, bool]:
     if not m:
         return None, None, False
     rest = re.sub(r"[()\[\]]", "", m.group("rest"))
+    for word in _AMOUNT_SUFFIXES:
+        rest = rest.removesuffix(word)
     unit = m.group("unit")
     if unit:
         factor = _UNIT_TO_WAN[unit]
@@ -176,11 +186,21 @@ def parse_capital(value: object) -> tuple[float | None, str | None, bool]:
         factor = 1.0 if rest == "" else 1e-4  # bare number: 万 by convention; "50000元" / "50000美元": units
     if rest.startswith("元"):
         rest = rest[1:]  # "万元人民币" → "人民币", "元" → ""
-    currency = _CURRENCIES.get(rest, _CURRENCIES.get(rest.upper(), rest))
-    return float(m.group("num")) * factor, currency, True
+    currency = _CURRENCIES.get(rest, _CURRENCIES.get(rest.upper()))
+    if currency is None:
+        if not _CURRENCY_WORD.fullmatch(rest):
+            return None, None, False  # "1e3x万", "12abc": not a currency, not an amount
+        currency = rest  # a currency the table does not know (e.g. 卢布): kept as given, flagged non-CNY
+    amount = float(m.group("num")) * factor
+    if not math.isfinite(amount) or amount < 0:
+        return None, None, False
+    return amount, currency, True
 
 
 # --- dates ------------------------------------------------------------------------------------------
+
+#: A 成立日期 before this (or after today) is a typo, not a firm: no registry export dates a firm so.
+EARLIEST_SETUP = pd.Timestamp("1900-01-01")
 
 
 def parse_cn_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -244,10 +264,13 @@ def load_registry_export(path: Path) -> LoadResult:
         )
     )
     keep &= ~dup
-    for mask, col in ((bad_setup, "setup_date"), (~cap_ok, "reg_capital_raw"), (bad_staff, "insured_staff")):
+    impossible = setup.notna() & ((setup < EARLIEST_SETUP) | (setup > pd.Timestamp.today().normalize()))
+    for mask, col, what, why in ((bad_setup, "setup_date", "unparseable", ""),
+                                 (impossible, "setup_date", "impossible", f" (before {EARLIEST_SETUP.year} or after today)"),
+                                 (~cap_ok, "reg_capital_raw", "unparseable", ""), (bad_staff, "insured_staff", "unparseable", "")):
         hit = keep & mask
         parts.append(
-            quarantine_rows(SOURCE, path, record[hit], f"unparseable {header[col]}", column=header[col], row_numbers=rows[hit])
+            quarantine_rows(SOURCE, path, record[hit], f"{what} {header[col]}{why}", column=header[col], row_numbers=rows[hit])
         )
         keep &= ~hit
     r = raw[keep]
@@ -271,7 +294,8 @@ def load_registry_export(path: Path) -> LoadResult:
             **{c: r[c] for c in TEXT_COLUMNS if c not in ("legal_name", "legal_rep")},
         }
     )[COLUMNS].reset_index(drop=True)
-    return LoadResult(SOURCE, frame, concat_quarantine(parts), len(raw), [str(path)])
+    return LoadResult(SOURCE, frame, concat_quarantine(parts), len(raw), [str(path)],
+                      row_numbers=[int(n) for n in rows[keep]])
 
 
 __all__ = [
