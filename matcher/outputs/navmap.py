@@ -566,6 +566,11 @@ def _allowed_pairs(matches: pd.DataFrame, eligible_ids: set[str], ctx: TargetCon
         m = m[m["is_excluded"].astype("float64").fillna(0) <= 0]
     if ctx.options.counties:
         m = m[m["county_code"].isin(resolve_counties(ctx.options.counties, ctx.units))]
+    if ctx.options.chains and "chain" in m.columns:  # the chain shown is the pair's: keep the pairs on a wanted chain
+        wanted = {str(c).strip() for c in ctx.options.chains}
+        seg = pd.Series([ctx.segment_names.get((str(c), str(s)), str(s)) for c, s in zip(m["chain"], m["segment"], strict=True)],
+                        index=m.index)
+        m = m[m["chain"].isna() | m["chain"].isin(wanted) | seg.isin(wanted)]
     return m.sort_values(["firm_id", "score", "county_code"], ascending=[True, False, True], kind="stable")
 
 
