@@ -232,10 +232,22 @@ def navmap(city: str, options: NavmapOptions | None = None, data_dir: PathLike |
     })
     profiles = unit_profiles(curated_facts(pack)[0] if pack is not None else None)  # the maps' hover text
     units["profile"] = units["county_code"].astype(str).map(profiles).fillna("").astype("string")
+    history, city_names = _expansion_history(p) if inputs.investors is not None else (None, {})
     return assemble_navmap(city_display_name(city, city_code, pack, p.data_dir), city_code, matches, firms_, units, options,
                            positions=positions, analysis=analysis, anchors=anchors, targeted=targeted,
                            has_pack=pack is not None, eligibility=p.eligibility(city), segment_names=segment_names(p.templates),
-                           unit_chains=unit_chains, constraints=constraints)
+                           unit_chains=unit_chains, constraints=constraints, investors=inputs.investors, history=history,
+                           city_names=city_names)
+
+
+def _expansion_history(p: Pipeline) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every firm's expansion events (branches and subsidiaries outside its home city) and the cities' names."""
+    from matcher.model.expansion import is_expansion
+
+    data = p.expansion_data()
+    e = data.entities[is_expansion(data.entities, data.firms)]
+    cities = geo.prefecture_points(geo.county_points(p.data_dir))
+    return e.reset_index(drop=True), dict(zip(cities["city_code"].astype(str), cities["name"].astype(str), strict=True))
 
 
 def write_navmap(nav: Navmap, out_dir: PathLike) -> dict[str, Path]:
@@ -445,7 +457,10 @@ def _bench_chain_assignment(p: Pipeline, out: Path, prov: dict[str, Any], track:
     from matcher.bench.chain_assignment import markdown, run
 
     labels = pd.read_csv(resources.data_path("labels/chain_assignment.csv"), dtype=str, keep_default_na=False)
-    res = run(labels, p.chain_positions["chain_candidates"], n_boot=int(o.get("n_boot", 2000)), seed=int(o.get("seed", 0)))
+    blind = pd.read_csv(resources.data_path("labels/chain_assignment_blind.csv"), dtype=str, keep_default_na=False)
+    population = pd.read_csv(resources.data_path("labels/chain_assignment_population_v2.csv"), dtype=str)
+    res = run(labels, p.chain_positions["chain_candidates"], n_boot=int(o.get("n_boot", 2000)), seed=int(o.get("seed", 0)),
+              blind=blind, population=population)
     return res, markdown(res)
 
 
@@ -495,10 +510,30 @@ def _bench_registry(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, *
     return res, markdown(res)
 
 
+def _bench_expansion(p: Pipeline, out: Path, prov: dict[str, Any], track: bool, **o: Any) -> tuple[dict[str, Any], None]:
+    from matcher.bench.expansion import markdown, run_expansion_benchmark, sample_firms, splits_from
+
+    data = p.expansion_data()
+    restrict = sample_firms(data, int(o["firms"])) if o.get("firms") else None
+    res = run_expansion_benchmark(data, p.expansion_geography(), p.absent_province_years(), p.national_exclusions(),
+                                  master=p.firms, edges=p.chain_positions["chain_edges"],
+                                  employees=p.firms.set_index("firm_id")["employees"].to_dict(),
+                                  splits=splits_from(o.get("splits")), restrict=restrict, n_boot=int(o.get("n_boot", 2000)))
+    paths = write_results(out, "expansion", res, markdown(res), prov)
+    if track:
+        from matcher.bench.expansion import flat_metrics
+        from matcher.model.tracking import log_run
+
+        log_run(p.workdir, "expansion", "expansion-benchmark", params={"n_boot": res["settings"]["n_boot"],
+                "splits": ",".join(res["splits"]), "restricted": res["settings"]["restricted_universe"]},
+                metrics=flat_metrics(res), artifacts=[paths["json"], paths["md"]])
+    return res, None
+
+
 _RUNNERS: dict[str, Callable[..., tuple[dict[str, Any], str | None]]] = {
     "entry": _bench_entry, "relocation": _bench_relocation, "geo": _bench_geo, "er": _bench_er,
     "chain": _bench_chain, "chain_assignment": _bench_chain_assignment, "regions": _bench_regions, "speed": _bench_speed, "travel": _bench_travel,
-    "registry": _bench_registry,
+    "registry": _bench_registry, "expansion": _bench_expansion,
 }
 
 __all__ = [

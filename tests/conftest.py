@@ -58,3 +58,12 @@ def pipe(data_dir: Path, real_workdir: Path):  # noqa: ANN201 - matcher.pipeline
 def real_firms(pipe):  # noqa: ANN001, ANN201
     """The firm master built on the real data (once per session)."""
     return pipe.firms
+
+
+@pytest.fixture(scope="session")
+def registry_workdir(pipe, real_workdir: Path) -> Path:  # noqa: ANN001
+    """The session's work directory with the registry stage built (once per session: ~4 min cold, then read
+    from the cache by every pipeline opened on it). Tests of the learned ranking and the existing investors
+    use it, so that they never see the fallback ranking that a work directory without the registry gets."""
+    pipe.registry_fingerprint()
+    return real_workdir

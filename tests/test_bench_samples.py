@@ -49,3 +49,19 @@ def test_chain_assignment_labels_are_the_recorded_draw(pipe) -> None:  # noqa: A
     firms = labels.drop_duplicates("firm_id")
     assert len(firms) == 360 and firms["half"].value_counts().to_dict() == {"tune": 180, "holdout": 180}
     assert (labels["chain"] != "").sum() >= 400
+
+
+def test_blind_chain_assignment_sample_is_the_recorded_draw(pipe) -> None:  # noqa: ANN001
+    """Issue 16 part 2: 220 firms of the new top 500 (the recorded population), placed by the code, never in the first
+    sample, drawn with seed 20261214; every row labelled by the written rule (§B of chain_assignment.md)."""
+    from matcher.bench.samples import chain_assignment_blind_sample
+    from matcher.chain.positions import choose_positions
+
+    labels = _labels("chain_assignment_blind")
+    pop = pd.read_csv(resources.data_path("labels/chain_assignment_population_v2.csv"), dtype=str)
+    seen = set(_labels("chain_assignment")["firm_id"])
+    drawn = chain_assignment_blind_sample(pop, choose_positions(pipe.chain_positions["chain_positions"]), seen)
+    key = ["sample_id", "firm_id", "chain", "segment"]
+    pd.testing.assert_frame_equal(labels[key].reset_index(drop=True), drawn[key].astype(str).reset_index(drop=True), check_dtype=False)
+    assert len(labels) >= 200 and labels["label"].isin(["0", "1", "?"]).all() and labels["note"].str.len().gt(5).all()
+    assert not set(labels["firm_id"]) & seen and set(labels["firm_id"]) <= set(pop["firm_id"])

@@ -34,6 +34,24 @@ def test_weights_are_labelled() -> None:
     assert DEFAULT_WEIGHTS["is_excluded"] < -5  # a constraint must sink a county
 
 
+def test_learned_weights_are_labelled() -> None:
+    """With the registry stage the ranking adds the learned log-odds (issue 16 part 2); the hand-set chain-link
+    weights lost to the fitted place choice on held-out events, so they are 0; the pack's policy keeps its weights."""
+    from matcher.model.match import LEARNED_FEATURES, LEARNED_SOURCE, LEARNED_WEIGHTS
+
+    assert set(LEARNED_WEIGHTS) == set(FEATURES) | set(LEARNED_FEATURES)
+    assert {f: LEARNED_SOURCE[f] for f in LEARNED_FEATURES} == {"expansion_logit": "fitted:expansion", "unit_logp": "fitted:expansion"}
+    assert LEARNED_WEIGHTS["chain_customers"] == LEARNED_WEIGHTS["chain_suppliers"] == LEARNED_WEIGHTS["firm_size"] == 0.0
+    assert LEARNED_WEIGHTS["is_excluded"] < -5 and LEARNED_SOURCE["is_target"] == "evidence"
+    r = FirmCountyRanker(weights=LEARNED_WEIGHTS)
+    grid = {f: np.zeros((2, 3)) for f in LEARNED_WEIGHTS}
+    grid["expansion_logit"] = np.array([[1.0] * 3, [2.0] * 3])
+    grid["unit_logp"] = np.log(np.array([[0.5, 0.3, 0.2]] * 2))
+    r.fit(pd.DataFrame({f: v.ravel() for f, v in grid.items()}))
+    assert r.weight_source_["expansion_logit"] == "fitted:expansion"
+    np.testing.assert_allclose(r.score_grid(grid), grid["expansion_logit"] + grid["unit_logp"], rtol=1e-6)
+
+
 def test_ranker_contract() -> None:
     X = synthetic_pairs()
     r = FirmCountyRanker()

@@ -62,8 +62,8 @@ def test_workbook_bytes_are_deterministic(tmp_path: Path) -> None:
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_real_workbook(data_dir: Path, real_workdir: Path, tmp_path: Path) -> None:
-    nav = real_navmap(str(data_dir), str(real_workdir))
+def test_real_workbook(data_dir: Path, registry_workdir: Path, tmp_path: Path) -> None:
+    nav = real_navmap(str(data_dir), str(registry_workdir))
     path = write_excel(nav, tmp_path / "navmap.xlsx")
     t = read_sheet(path, "目标企业清单")
     assert len(t) == len(nav.targets)

@@ -170,9 +170,9 @@ def test_both_maps_render_with_boundaries_in_chromium(tmp_path: Path) -> None:
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_real_page_renders_in_chromium(data_dir: Path, real_workdir: Path, tmp_path: Path) -> None:
+def test_real_page_renders_in_chromium(data_dir: Path, registry_workdir: Path, tmp_path: Path) -> None:
     """秦皇岛's page: both maps with real boundaries (the screenshot is kept as tmp_path/shot.png)."""
-    nav = real_navmap(str(data_dir), str(real_workdir))
+    nav = real_navmap(str(data_dir), str(registry_workdir))
     html = write_html(nav, tmp_path / "navmap.html")
     assert html.stat().st_size < 20_000_000
     dom, img = check_in_browser(html, tmp_path)

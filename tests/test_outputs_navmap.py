@@ -232,8 +232,8 @@ def real_navmap(data_dir: str, workdir: str) -> Navmap:
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_real_qinhuangdao_targets_contract(data_dir: Path, real_workdir: Path) -> None:
-    nav = real_navmap(str(data_dir), str(real_workdir))
+def test_real_qinhuangdao_targets_contract(data_dir: Path, registry_workdir: Path) -> None:
+    nav = real_navmap(str(data_dir), str(registry_workdir))
     t = nav.targets
     assert list(t.columns) == TARGET_COLUMNS
     n_outside = int((nav.firms["city_code"].astype("string").fillna("") != "130300").sum())
@@ -249,8 +249,11 @@ def test_real_qinhuangdao_targets_contract(data_dir: Path, real_workdir: Path) -
     assert t["reasons"].notna().all() and t["reasons"].str.len().gt(30).all()
     assert t["reasons"].str.contains("推荐落地").all()
     placed = t["chain"] != "未归链"
-    assert t.loc[placed, "action"].isin(ACTIONS).all() and t.loc[placed, "action"].nunique() == 3
-    assert (t.loc[~placed, "action"] == "").all()
+    local = t["tags"].astype("string").fillna("").str.contains("已在本地", regex=False)
+    assert t.loc[placed & ~local, "action"].isin(ACTIONS).all() and t.loc[placed, "action"].nunique() >= 3
+    assert (t.loc[~placed & ~local, "action"] == "").all()
+    assert t.loc[local, "action"].isin(["增资扩产", "以商招商"]).all() and local.sum() >= 5
+    assert (t.loc[local, "local_presence"].str.len() > 0).all() and t["evidence"].notna().all()
     assert (t["home_city_code"].astype("string").fillna("") != "130300").all()
     assert t["home_region"].ne("未知").mean() > 0.95
     # the curated chains of the pack are used, and each placement says its evidence
@@ -260,11 +263,11 @@ def test_real_qinhuangdao_targets_contract(data_dir: Path, real_workdir: Path) -
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_real_filters_really_filter(data_dir: Path, real_workdir: Path) -> None:
-    nav = real_navmap(str(data_dir), str(real_workdir))
+def test_real_filters_really_filter(data_dir: Path, registry_workdir: Path) -> None:
+    nav = real_navmap(str(data_dir), str(registry_workdir))
     from matcher.pipeline import Pipeline
 
-    elig = Pipeline.open(data_dir, real_workdir, user_files=[]).eligibility("秦皇岛")
+    elig = Pipeline.open(data_dir, registry_workdir, user_files=[]).eligibility("秦皇岛")
     kw = {"positions": nav.positions, "quality": nav.quality, "eligibility": elig}
 
     def run(**opts: object) -> pd.DataFrame:
@@ -286,11 +289,11 @@ def test_real_filters_really_filter(data_dir: Path, real_workdir: Path) -> None:
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_real_outputs_are_deterministic(data_dir: Path, real_workdir: Path, tmp_path: Path) -> None:
-    nav = real_navmap(str(data_dir), str(real_workdir))
+def test_real_outputs_are_deterministic(data_dir: Path, registry_workdir: Path, tmp_path: Path) -> None:
+    nav = real_navmap(str(data_dir), str(registry_workdir))
     from matcher.api import navmap
 
-    again = navmap("秦皇岛", NavmapOptions(top=0), data_dir, real_workdir)
+    again = navmap("秦皇岛", NavmapOptions(top=0), data_dir, registry_workdir)
     pd.testing.assert_frame_equal(nav.targets, again.targets)
     a = write_navmap(nav, tmp_path / "a")
     b = write_navmap(again, tmp_path / "b")
@@ -300,7 +303,7 @@ def test_real_outputs_are_deterministic(data_dir: Path, real_workdir: Path, tmp_
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_cli_works_for_a_city_without_a_pack(data_dir: Path, real_workdir: Path, tmp_path: Path,
+def test_cli_works_for_a_city_without_a_pack(data_dir: Path, registry_workdir: Path, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
@@ -312,7 +315,7 @@ def test_cli_works_for_a_city_without_a_pack(data_dir: Path, real_workdir: Path,
     assert find_pack_file("唐山") is None
     out = tmp_path / "ts"
     res = CliRunner().invoke(matcher.cli.build_app(), [
-        "navmap", "--city", "唐山", "--data", str(data_dir), "--workdir", str(real_workdir), "--out", str(out),
+        "navmap", "--city", "唐山", "--data", str(data_dir), "--workdir", str(registry_workdir), "--out", str(out),
         "--top", "30", "--region", "京津冀,长三角",
     ])
     assert res.exit_code == 0, res.output
@@ -388,6 +391,50 @@ def test_excluded_firms_are_listed_with_their_reason(tmp_path: Path) -> None:
     assert any("未推荐" in str(v) for v in nav.overview["item"])
 
 
+# ------------------------------------------------------------- issue 16 part 2: existing investors (synthetic)
+def synthetic_investor_navmap() -> Navmap:
+    """The synthetic city where 合成企业二 has a subsidiary in 合成乙县 (since 2015), 合成企业三 a branch in 合成甲区,
+    合成企业五 a shop only; 合成企业一 opened branches elsewhere (its expansion record)."""
+    from matcher.regions.investors import existing_investors
+
+    matches, firms, units = synthetic_inputs()
+    e = pd.DataFrame({
+        "firm_id": ["S:F2", "S:F3", "S:F5", "S:F1", "S:F1"],
+        "reg_date": pd.to_datetime(["2015-03-01", "2012-01-01", "2018-01-01", "2016-05-01", "2014-02-01"]),
+        "province_code": ["990000", "990000", "990000", "120000", "130000"],
+        "city_code": [SYN_CITY, SYN_CITY, SYN_CITY, "120000", "130200"],
+        "county_code": ["990102", "990101", "990103", "120101", "130203"],
+        "link_type": ["subsidiary", "branch", "sales_outlet", "subsidiary", "branch"], "division": [None] * 5,
+        "entity_name": ["合成企业二(乙县)有限公司", "合成企业三股份有限公司合成分公司", "合成企业五专卖店", "合成企业一(天津)有限公司",
+                        "合成企业一股份有限公司唐山分公司"], "source": "registry"})
+    inv = existing_investors(e[e["city_code"] == SYN_CITY], units["county_code"])
+    history = e[e["city_code"] != SYN_CITY]
+    quality = pd.DataFrame({"benchmark": ["entry"], "model": ["rankers.synthetic"], "metric": ["roc_auc"], "value": [0.75]})
+    return assemble_navmap("合成市", SYN_CITY, matches, firms, units, NavmapOptions(top=0), quality=quality, investors=inv,
+                           history=history, city_names={"120000": "天津市", "130200": "唐山市"})
+
+
+def test_existing_investors_are_recognised_and_never_new_targets(tmp_path: Path) -> None:
+    """Issue 16: 益海嘉里 (金龙鱼) settled in 山海关区 and the 天威 plant of 保变电气 were not mentioned; existing investors
+    are the first source of new projects (增资扩产, 以商招商)."""
+    t = synthetic_investor_navmap().targets.set_index("firm_id")
+    f2 = t.loc["S:F2"]
+    assert "已在本地" in f2["tags"] and f2["action"] == "增资扩产"
+    assert f2["county_code"] == "990102"  # it expands where it is, though 990103 scores higher
+    assert f2["local_presence"] == "合成乙县（2015年起，子公司）"
+    assert f2["reasons"].startswith("已在本地：2015年在合成乙县设立子公司（合成企业二(乙县)有限公司），宜对接增资扩产；补链：")
+    assert "合成企业二(乙县)有限公司" in f2["evidence"] and "工商登记样本" in f2["evidence"]
+    assert t.at["S:F3", "action"] == "以商招商" and "已在本地" in t.at["S:F3", "tags"]
+    f5 = t.loc["S:F5"]  # a shop makes no investor: a new target, its outlet stated
+    assert "已在本地" not in str(f5["tags"]) and f5["action"] not in ("增资扩产", "以商招商")
+    assert f5["local_presence"] == "合成丙开发区（2018年起，销售网点）" and "尚无生产经营实体" in f5["reasons"]
+    f1 = t.loc["S:F1"]  # a new target: no presence, its expansion record cited
+    assert f1["local_presence"] == "" and "近年外地扩张：2016年在天津市设立子公司（合成企业一(天津)有限公司）、2014年在唐山市设立分公司" in f1["reasons"]
+    assert "近年外地扩张" in f1["evidence"] and f1["evidence"].startswith("产业链：")
+    back = read_targets_csv(write_navmap(synthetic_investor_navmap(), tmp_path)["targets.csv"])
+    assert {"local_presence", "evidence"} <= set(back.columns) and list(back.columns) == TARGET_COLUMNS
+
+
 # ------------------------------------------------------------- issue 16 on the real data (top 200)
 @functools.cache
 def real_top200(data_dir: str, workdir: str, city: str) -> Navmap:
@@ -404,10 +451,10 @@ PROPERTY_TUSHARE = {"全国地产", "区域地产", "园区开发"}
 @pytest.mark.realdata
 @pytest.mark.slow
 @pytest.mark.parametrize("city", ["秦皇岛", "唐山"])
-def test_real_top200_holds_no_bank_broker_insurer_st_or_developer(data_dir: Path, real_workdir: Path, city: str) -> None:
+def test_real_top200_holds_no_bank_broker_insurer_st_or_developer(data_dir: Path, registry_workdir: Path, city: str) -> None:
     """Issue 16: 10 banks, insurers and brokers, 11 developers (华夏幸福 and 荣盛发展 in default) and two *ST
     firms were in 秦皇岛's top 200; 唐山's top four were big banks. 唐山 has no pack: national defaults."""
-    nav = real_top200(str(data_dir), str(real_workdir), city)
+    nav = real_top200(str(data_dir), str(registry_workdir), city)
     t = nav.targets
     assert len(t) == 200
     f = nav.firms.set_index("firm_id").loc[t["firm_id"]]
@@ -428,10 +475,10 @@ def test_real_top200_holds_no_bank_broker_insurer_st_or_developer(data_dir: Path
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_real_every_named_unit_receives_its_chain(data_dir: Path, real_workdir: Path) -> None:
+def test_real_every_named_unit_receives_its_chain(data_dir: Path, registry_workdir: Path) -> None:
     """Issue 16: 北戴河新区 (the State Council's 生命健康 demonstration zone) got none of the 16 生命健康 targets,
     which all went to 卢龙县; 卢龙县 got 84 of 200 (nearest Beijing and Tangshan)."""
-    nav = real_top200(str(data_dir), str(real_workdir), "秦皇岛")
+    nav = real_top200(str(data_dir), str(registry_workdir), "秦皇岛")
     t = nav.targets
     from matcher.regions import load_city_pack
 
@@ -449,20 +496,28 @@ def test_real_every_named_unit_receives_its_chain(data_dir: Path, real_workdir: 
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_real_tangshan_targets_are_not_sent_to_the_unit_nearest_beijing(data_dir: Path, real_workdir: Path) -> None:
-    """Issue 16: 151 of 唐山's 200 landed in 玉田县, the unit nearest most firms' homes."""
-    t = real_top200(str(data_dir), str(real_workdir), "唐山").targets
-    assert t["county_code"].value_counts().iloc[0] < 100
+def test_real_tangshan_targets_are_not_sent_to_the_unit_nearest_beijing(data_dir: Path, registry_workdir: Path) -> None:
+    """Issue 16: 151 of 唐山's 200 landed in 玉田县, the unit nearest most firms' homes, and the county features were
+    identical across a row's counties. Now the unit comes from the place choice learned on expansion events: it
+    differs between a firm's units, and each target lands where its score is highest (no pack: no policy terms)."""
+    nav = real_top200(str(data_dir), str(registry_workdir), "唐山")
+    t, m = nav.targets, nav.matches
+    assert (t["county_code"] == "130229").sum() < 20  # 玉田县
+    mm = m[m["firm_id"].isin(t["firm_id"])]
+    assert (mm.groupby("firm_id")["unit_logp"].nunique() > 1).mean() > 0.9
+    best = mm.sort_values(["firm_id", "score"], ascending=[True, False]).drop_duplicates("firm_id").set_index("firm_id")["county_code"]
+    local = t["tags"].astype("string").fillna("").str.contains("已在本地", regex=False)
+    assert (t.loc[~local, "county_code"].to_numpy() == best.loc[t.loc[~local, "firm_id"]].to_numpy()).mean() > 0.95
 
 
 @pytest.mark.realdata
 @pytest.mark.slow
 @pytest.mark.parametrize("city", ["秦皇岛", "唐山"])
-def test_real_reasons_are_clean_and_cite_the_firm_s_own_chain(data_dir: Path, real_workdir: Path, city: str) -> None:
+def test_real_reasons_are_clean_and_cite_the_firm_s_own_chain(data_dir: Path, registry_workdir: Path, city: str) -> None:
     """Issue 16: a stray "，无；" in 159 rows; 冀中能源 (港口物流) cited "重点招商产业链 装配式建筑"."""
     import re
 
-    t = real_top200(str(data_dir), str(real_workdir), city).targets
+    t = real_top200(str(data_dir), str(registry_workdir), city).targets
     assert not t["reasons"].str.contains("，无；|；无；|nan|None|<NA>|NaN").any()
     for chain, text in zip(t["chain"], t["reasons"], strict=True):
         for cited in re.findall(r"“([^”]+)”是[^；]*?的重点招商产业链", text):
@@ -473,9 +528,9 @@ def test_real_reasons_are_clean_and_cite_the_firm_s_own_chain(data_dir: Path, re
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_real_leaders_follow_the_same_evidence(data_dir: Path, real_workdir: Path) -> None:
+def test_real_leaders_follow_the_same_evidence(data_dir: Path, registry_workdir: Path) -> None:
     """Issue 16: the 链主 column named 世纪华通 (games) for auto parts and 盐田港 (ports) for prefab buildings."""
-    nav = real_top200(str(data_dir), str(real_workdir), "秦皇岛")
+    nav = real_top200(str(data_dir), str(registry_workdir), "秦皇岛")
     c = nav.chains.set_index(["chain", "segment"])
     auto = c.loc[("汽车零部件", "中游·汽车零部件"), "leaders_national"]
     prefab = c.loc[("装配式建筑", "中游·预制构件、钢结构与部品"), "leaders_national"]
@@ -484,3 +539,48 @@ def test_real_leaders_follow_the_same_evidence(data_dir: Path, real_workdir: Pat
     assert not ((t["name"] == "王府井") & (t["chain"] == "粮油食品")).any()
     on_chain = nav.chains[nav.chains["chain"] != "未归链"]
     assert "爱迪特" not in " ".join(on_chain["local_firms"].astype(str))  # no longer the city’s grain-and-oil firm
+
+
+# ------------------------------------------------------------- issue 16 part 2 on the real data
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_existing_investors_are_recognised(data_dir: Path, registry_workdir: Path) -> None:
+    """Issue 16: "the pack says 益海嘉里 settled in 山海关区, yet 金龙鱼 ranks #417 with no mention; 保变电气 ranks #107
+    with no word of the 天威 plant in the city"."""
+    t = real_navmap(str(data_dir), str(registry_workdir)).targets.set_index("name")
+    jly = t.loc["金龙鱼"]
+    assert "已在本地" in jly["tags"] and jly["action"] == "增资扩产" and "山海关区" in jly["local_presence"]
+    assert jly["reasons"].startswith("已在本地：") and "益海嘉里" in jly["evidence"]
+    bb = t.loc["保变电气"]
+    assert "山海关区（2006年起，子公司）" in bb["local_presence"] and bb["action"] == "增资扩产"
+    assert "天威保变(秦皇岛)变压器有限公司" in bb["reasons"] and "天威保变(秦皇岛)变压器有限公司" in bb["evidence"]
+    assert bb["county_code"] == "130303"
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_a_landed_lead_changes_the_next_ranking(data_dir: Path, registry_workdir: Path, tmp_path: Path) -> None:
+    """Issue 17 item 7, the documented way (matcher/model/match.py, README): a lead the workbench records as landed
+    counts as the firm's entity in that unit from its stage date — the firm is tagged 已在本地 there, its action is
+    增资扩产, it lands in that unit, and its learned score rises by the fitted presence weights."""
+    from matcher.api import navmap
+    from matcher.workbench.outcomes import conform
+
+    work = tmp_path / "work"
+    work.mkdir()
+    for f in Path(registry_workdir).iterdir():  # the cached stages, shared read-only (writes replace the links)
+        if f.is_file() and f.suffix in (".parquet", ".json"):
+            (work / f.name).symlink_to(f)
+    nav = real_top200(str(data_dir), str(registry_workdir), "秦皇岛")
+    before, m = nav.targets, nav.matches
+    allowed = set(m.loc[(m["county_code"] == "130322") & (m["is_excluded"] <= 0), "firm_id"])
+    new = before[before["local_presence"].eq("") & before["county_code"].ne("130322") & before["firm_id"].isin(allowed)].iloc[5]
+    conform(pd.DataFrame({"lead_id": [1], "firm_id": [new["firm_id"]], "firm_name": [new["name"]], "city_code": ["130300"],
+                          "county_code": ["130322"], "county_name": ["昌黎县"], "stage": ["落地"],
+                          "stage_date": [pd.Timestamp("2026-03-02")]})).to_parquet(work / "outcomes.parquet", index=False)
+    after = navmap("秦皇岛", NavmapOptions(), data_dir, work).targets.set_index("firm_id")
+    row = after.loc[new["firm_id"]]
+    assert "已在本地" in row["tags"] and row["action"] == "增资扩产" and row["county_code"] == "130322"
+    assert row["local_presence"] == "昌黎县（2026年起，签约或落地项目）" and "本系统项目库" in row["evidence"]
+    assert row["score"] > new["score"] and row["rank"] < new["rank"]
+    assert not (Path(registry_workdir) / "outcomes.parquet").exists()

@@ -50,6 +50,10 @@ BENCHMARKS: dict[str, BenchSpec] = {
                           ("registry_sample_2019", "gbt4754_2017", "jionlp_location", "admin_county_coords_derived"),
                           ("labels", "chains"), quoted=True,
                           help="registry stage: reconciliation, placement, industry accuracy, link precision, time, memory"),
+    "expansion": BenchSpec(("matcher.bench.expansion", "matcher.regions.investors"),
+                           ("registry_sample_2019", "gbt4754_2017", "jionlp_location", "admin_county_coords_derived",
+                            "tushare_dump_2024", "chainkg_liuhuanyong"), ("eligibility.yaml", "sw_gb4754_crosswalk.csv"), quoted=True,
+                           help="who opens a branch or subsidiary elsewhere, which city, which county unit (time split, baselines)"),
 }
 
 __all__ = ["BENCHMARKS", "BenchSpec"]

@@ -127,3 +127,24 @@ def registry_link_sample(links: pd.DataFrame, firms: pd.DataFrame, reg_names: pd
     out = pd.concat(parts, ignore_index=True)
     out.insert(0, "sample_id", [f"L{i + 1:03d}" for i in range(len(out))])
     return out
+
+
+CHAIN_POPULATION_V2_FILE = "labels/chain_assignment_population_v2.csv"
+
+
+def chain_assignment_blind_sample(population: pd.DataFrame, chosen: pd.DataFrame, seen: set[str], n: int = 220,
+                                  seed_draw: int = 20261214) -> pd.DataFrame:
+    """``data/labels/chain_assignment_blind.csv``'s rows (before labels), drawn after issue 16 part 2 changed the
+    ranking: the population is the distinct firms of the new top 500 targets of 秦皇岛 and of 唐山
+    (``data/labels/chain_assignment_population_v2.csv``); the pool is those the code places on a segment
+    (``chosen``: :func:`matcher.chain.positions.choose_positions` of the accepted positions, one per firm), less
+    the firms of the first sample (``seen``: their labels were made and their errors studied); ``n`` firms are
+    drawn uniformly without replacement (``default_rng(seed_draw)``, pool sorted by firm_id), each with its
+    assignment. All are held out (nothing is tuned on them). Columns: sample_id (``B<draw order>``), firm_id,
+    chain, segment."""
+    placed = chosen.drop_duplicates("firm_id").set_index(chosen.drop_duplicates("firm_id")["firm_id"].astype(str))
+    pool = np.array(sorted(set(population["firm_id"].astype(str)) & set(placed.index) - set(seen)))
+    pick = pool[np.random.default_rng(seed_draw).choice(len(pool), size=min(n, len(pool)), replace=False)]
+    return pd.DataFrame({"sample_id": [f"B{i + 1:03d}" for i in range(len(pick))], "firm_id": pick,
+                         "chain": placed.loc[pick, "chain"].astype(str).to_numpy(),
+                         "segment": placed.loc[pick, "segment"].astype(str).to_numpy()})

@@ -37,6 +37,20 @@ def _register_chain_assignment() -> None:
                        f"coverage {r['coverage']:.3f} ({r['placed']}/{r['firms']})")
 
 
+def _register_expansion() -> None:
+    @bench_app.command("expansion")
+    def expansion(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
+                  n_boot: Annotated[int, typer.Option(help="bootstrap replicates (paired, over cities / firms / events)")] = 2000,
+                  track: Annotated[bool, typer.Option(help="log the run to MLflow (experiment 'expansion')")] = True) -> None:
+        """Who opens a branch or subsidiary elsewhere, in which city and county unit: learned rankers against size,
+        gravity, same-province and distance baselines on a time split (registry sample), with a leakage check."""
+        res = _run("expansion", data, workdir, out, n_boot=n_boot, track=track)
+        for task, h in res["headline"].items():
+            typer.echo(f"{task:18s} {h['metric']:18s} learned {h['learned']:.3f} vs {h['baseline']} {h['baseline_value']:.3f} "
+                       f"(× {h['ratio']:.2f}; difference CI [{h['ci'][0]:+.3f}, {h['ci'][1]:+.3f}])")
+        typer.echo(f"leakage check: {'passed' if res['leakage_ok'] else 'FAILED'}")
+
+
 def register(app: typer.Typer) -> None:
     @bench_app.command("entry")
     def entry(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,
@@ -80,6 +94,7 @@ def register(app: typer.Typer) -> None:
         _run("chain", data, workdir, out)
 
     _register_chain_assignment()
+    _register_expansion()
 
     @bench_app.command("regions")
     def regions(data: DataOpt = None, workdir: WorkOpt = None, out: OutOpt = None,

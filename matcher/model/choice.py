@@ -7,7 +7,10 @@ weights, and by the relocation and expansion benchmarks to score rankers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize
 
 
@@ -75,6 +78,25 @@ def standardise(x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarra
     sd = cells.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
     return (x - mu) / sd, mu, sd
+
+
+def pack_choice_sets(X: pd.DataFrame, y: np.ndarray, features: Sequence[str], group_col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A long frame of choice sets (``group_col``; ``y`` = 1 on the chosen row, one per set) as the arrays
+    :func:`fit_conditional_logit` takes: x (sets, max set size, features; missing values 0), valid, truth."""
+    groups = pd.factorize(X[group_col], sort=True)[0]
+    sizes = np.bincount(groups)
+    n, c = len(sizes), int(sizes.max())
+    pos = pd.Series(groups).groupby(groups).cumcount().to_numpy()
+    x3 = np.zeros((n, c, len(features)))
+    valid = np.zeros((n, c), dtype=bool)
+    x3[groups, pos] = np.nan_to_num(X[list(features)].to_numpy(np.float64), nan=0.0)
+    valid[groups, pos] = True
+    truth = np.full(n, -1)
+    chosen = np.asarray(y) > 0
+    truth[groups[chosen]] = pos[chosen]
+    if (truth < 0).any() or np.bincount(groups[chosen], minlength=n).max() > 1:
+        raise ValueError("every group needs exactly one chosen row (y = 1)")
+    return x3, valid, truth
 
 
 def stack(grid: dict[str, np.ndarray], features: tuple[str, ...]) -> np.ndarray:

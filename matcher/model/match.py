@@ -17,6 +17,26 @@ The score of a (firm, county) pair is ``Σ_k w_k · x_k`` over the pair features
   unstable weights, so it keeps a modest hand-set weight: it is the product's reason to exist and
   what planners ask for, not a proven predictor of where firms go. Each has a one-line reason in
   :data:`EVIDENCE_WEIGHTS`. They are opinions until a benchmark measures them.
+
+**With the registry stage built** (the default) the score is instead (:data:`LEARNED_WEIGHTS`)::
+
+    score = expansion_logit + unit_logp + 1.0·is_target − 10·is_excluded + 0.35·anchor_chain
+
+where ``expansion_logit`` is the log-odds, from :class:`matcher.model.expansion.ExpansionPropensity`, that the
+firm opens a branch or subsidiary in the city, and ``unit_logp`` the log-probability of the county unit given the
+city from :class:`matcher.model.expansion.PlaceChoice` — both fitted on the registry's expansion events
+(2009–2011, features at 2009; measured on held-out windows in ``benchmarks/results/expansion.md``, where the
+fitted unit choice beat the hand-set chain-link weights, MRR 0.60 against 0.35, so those weights are 0 here).
+The relocation-fitted and firm-standing weights above are the fallback when the registry stage is skipped.
+
+**Outcomes feed the ranking — the documented way.** The city's own signed and landed leads (the workbench's
+``WORKDIR/outcomes.parquet``, read by its documented schema in :func:`matcher.pipeline.read_outcome_file`, a
+declared input of the city's scores) count as entities of the firm in the lead's unit from the stage date
+(:func:`matcher.regions.investors.outcome_entities`). So at the next ranking the firm's presence features change
+— ``firm_in_city`` and ``firm_in_unit`` (and its footprint: ``network_distance``, ``footprint_affinity``) — and its
+score moves by the fitted weights (with the 2009–2011 fit, one entity in the city adds about
+``coef_["firm_in_city"]·log 2`` to ``expansion_logit`` and the unit's ``unit_logp`` rises); the map then tags the
+firm 已在本地 in that unit, gives it the action 增资扩产 and lands it there (:mod:`matcher.outputs.investors`).
 """
 
 from __future__ import annotations
@@ -34,7 +54,7 @@ from matcher import geo
 from matcher.chain.analysis import product_matches
 from matcher.chain.positions import primary_positions
 from matcher.chain.templates import ChainTemplate
-from matcher.model.choice import fit_conditional_logit, standardise
+from matcher.model.choice import fit_conditional_logit, pack_choice_sets, standardise
 from matcher.model.pairs import (
     FEATURES,
     FirmArrays,
@@ -98,6 +118,22 @@ EVIDENCE_WEIGHTS: dict[str, float] = {
 DEFAULT_WEIGHTS: dict[str, float] = {f: RELOCATION_WEIGHTS.get(f, EVIDENCE_WEIGHTS.get(f, 0.0)) for f in FEATURES}
 WEIGHT_SOURCE: dict[str, str] = {f: ("fitted:relocation" if f in RELOCATION_WEIGHTS else "evidence") for f in FEATURES}
 
+#: The learned scores of :mod:`matcher.model.expansion` (fitted on the registry's expansion events; their
+#: quality in ``benchmarks/results/expansion.md``), in log-odds units so that they add:
+#: ``expansion_logit`` — log-odds that the firm opens a branch or subsidiary in the city (ranks firms for the
+#: city; replaces the relocation-fitted city features and the firm-standing weights, which rank like a sort by
+#: size); ``unit_logp`` — log-probability of the county unit given the city (the fitted place choice; it beat
+#: the hand-set chain-link weights on held-out events, MRR 0.60 against 0.35, so those weights are 0 here).
+LEARNED_FEATURES: tuple[str, ...] = ("expansion_logit", "unit_logp")
+
+#: The weights used when the registry stage is built: the learned scores at 1 (they are log-odds), and the
+#: city pack's stated policy — targets, constraints, anchors — at their hand-set weights (:data:`EVIDENCE_WEIGHTS`;
+#: the pack exists for 秦皇岛 only, so no held-out event can measure them).
+LEARNED_WEIGHTS: dict[str, float] = {**{f: 0.0 for f in FEATURES}, "expansion_logit": 1.0, "unit_logp": 1.0,
+                                     **{f: EVIDENCE_WEIGHTS[f] for f in ("is_target", "is_excluded", "anchor_chain")}}
+LEARNED_SOURCE: dict[str, str] = {f: ("fitted:expansion" if f in LEARNED_FEATURES else
+                                      ("evidence" if LEARNED_WEIGHTS[f] else "not used")) for f in LEARNED_WEIGHTS}
+
 #: Chinese reason templates of the pair features (on top of the entry task's), used by this ranker only
 PAIR_REASONS: dict[str, str] = {
     "chain_customers": "本地有其下游客户（链上加权{v:.2f}）",
@@ -157,23 +193,11 @@ class FirmCountyRanker(Ranker):
     def fit(self, X: pd.DataFrame, y: Sequence[float] | np.ndarray | None = None) -> FirmCountyRanker:
         self._check(X)
         w = dict(self.weights if self.weights is not None else DEFAULT_WEIGHTS)
-        source = {f: (WEIGHT_SOURCE.get(f, "evidence") if self.weights is None else "given") for f in w}
+        named = WEIGHT_SOURCE if self.weights is None else (LEARNED_SOURCE if self.weights is LEARNED_WEIGHTS else {})
+        source = {f: named.get(f, "given") for f in w}
         if y is not None and self.fit_features:
             feats = list(self.fit_features)
-            yv = np.asarray(y, dtype=np.float64)
-            groups = pd.factorize(X[self.group_col], sort=True)[0]
-            sizes = np.bincount(groups)
-            n, c = len(sizes), int(sizes.max())
-            pos = pd.Series(groups).groupby(groups).cumcount().to_numpy()
-            x3 = np.zeros((n, c, len(feats)))
-            valid = np.zeros((n, c), dtype=bool)
-            x3[groups, pos] = np.nan_to_num(X[feats].to_numpy(np.float64), nan=0.0)
-            valid[groups, pos] = True
-            truth = np.full(n, -1)
-            chosen = yv > 0
-            truth[groups[chosen]] = pos[chosen]
-            if (truth < 0).any():
-                raise ValueError("every group needs exactly one chosen row (y = 1)")
+            x3, valid, truth = pack_choice_sets(X, np.asarray(y, dtype=np.float64), feats, self.group_col)
             xs, _, sd = standardise(x3, valid)
             coef = fit_conditional_logit(xs, valid, truth, l2=self.l2)
             for f, b, s in zip(feats, coef, sd, strict=True):
@@ -330,6 +354,11 @@ class CityInputs:
     curated: pd.DataFrame  # county_code, kind (exclude/target/anchor), industry, chain, note, source
     positions: pd.DataFrame  # the accepted positions (matcher.chain.positions.assign_positions): firm_id, chain, segment, evidence, score, best
     edges: pd.DataFrame  # from_sw, to_sw, weight at Shenwan level 2
+    #: the learned expansion scores (matcher.model.expansion_tasks.city_scores): firm_id, county_code, expansion_logit,
+    #: unit_logp, in_city, in_unit; None without the registry stage (the relocation weights are used then)
+    expansion: pd.DataFrame | None = None
+    #: the city's existing investors (matcher.regions.investors.existing_investors), None without the registry stage
+    investors: pd.DataFrame | None = None
 
 
 def city_inputs(city: str, data_dir: Path, pack: CityPack | None, chain: Mapping[str, pd.DataFrame],
@@ -439,8 +468,10 @@ def score_matches(
     fa = firm_arrays(options, tables, industry_col="industry", chain_col="chain")
     grid = feature_grid(fa, tables, FEATURES)
     grid = with_city_level_place_features(grid, options, fr, units, national, edges)
+    if inputs.expansion is not None:
+        grid = with_learned_features(grid, options, units, inputs.expansion)
     if ranker is None:
-        ranker = FirmCountyRanker()
+        ranker = FirmCountyRanker(weights=LEARNED_WEIGHTS if inputs.expansion is not None else None)
     if not hasattr(ranker, "coef_"):
         sample = pd.DataFrame({f: np.asarray(v, dtype=np.float64).ravel() for f, v in grid.items()})
         ranker.fit(sample)
@@ -544,6 +575,24 @@ def with_city_level_place_features(
     n, m = next(iter(out.values())).shape
     for f in want:
         out[f] = np.ascontiguousarray(np.broadcast_to(city_grid[f][:, :1], (n, m)), dtype=np.float32)
+    return out
+
+
+def with_learned_features(grid: Mapping[str, np.ndarray], options: pd.DataFrame, units: pd.DataFrame,
+                          scores: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``grid`` with :data:`LEARNED_FEATURES` from the city's expansion scores, and ``expansion_known`` (1 where
+    the propensity model scored the firm). A firm it did not score (a service network, or no home city in the
+    division tables) gets the 1st percentile of the city's ``expansion_logit`` (nothing it learned applies) and
+    a uniform ``unit_logp`` when the unit model did not score it either."""
+    out = dict(grid)
+    n, m = len(options), len(units)
+    known = scores.dropna(subset=["expansion_logit"]).drop_duplicates("firm_id")["firm_id"].astype(str)
+    out["expansion_known"] = np.broadcast_to(options["firm_id"].astype(str).isin(set(known)).to_numpy(np.float32)[:, None], (n, m)).copy()
+    for f in LEARNED_FEATURES:
+        wide = scores.pivot_table(index="firm_id", columns="county_code", values=f, aggfunc="first")
+        wide = wide.reindex(index=options["firm_id"].astype(str), columns=units["county_code"].astype(str))
+        fill = float(np.nanpercentile(scores[f], 1)) if f == "expansion_logit" and len(scores) else float(np.log(1.0 / max(m, 1)))
+        out[f] = np.nan_to_num(wide.to_numpy(np.float64), nan=fill).astype(np.float32).reshape(n, m)
     return out
 
 

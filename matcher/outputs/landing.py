@@ -15,7 +15,9 @@ Two cases need a stated rule instead of an arbitrary one (:func:`allocate_units`
    there — only from a unit that keeps at least one target of the chain — and the reason says so, with
    both scores.
 
-Part 2 of issue 16 replaces step 1 with a place-choice model learned from expansion events.
+With the registry stage built, the scores' unit part is the place choice learned from expansion events
+(:mod:`matcher.model.expansion`), so exact ties are rare; existing investors (``fixed``) keep the unit where
+they already are.
 """
 
 from __future__ import annotations
@@ -37,11 +39,13 @@ def _tied_units(m: pd.DataFrame) -> dict[str, list[str]]:
     return {str(f): [str(c) for c in g["county_code"]] for f, g in tied.groupby("firm_id", sort=False)}
 
 
-def spread_ties(targets: pd.DataFrame, allowed: pd.DataFrame, unit_order: Iterable[str]) -> pd.DataFrame:
+def spread_ties(targets: pd.DataFrame, allowed: pd.DataFrame, unit_order: Iterable[str], fixed: Iterable[str] = ()) -> pd.DataFrame:
     """Step 1 (see the module docstring). ``targets`` (rank order; firm_id, chain, county_code) gains
-    ``county_code`` reassigned among tied units and ``tied_units`` ('、'-joined codes, empty when not tied)."""
+    ``county_code`` reassigned among tied units and ``tied_units`` ('、'-joined codes, empty when not tied);
+    ``fixed`` firms (existing investors: they expand where they are) keep their unit."""
     order = {str(c): i for i, c in enumerate(unit_order)}
-    tied = _tied_units(allowed[allowed["firm_id"].isin(targets["firm_id"])])
+    keep = set(fixed)
+    tied = _tied_units(allowed[allowed["firm_id"].isin(targets["firm_id"]) & ~allowed["firm_id"].isin(keep)])
     per_chain: Counter[tuple[str, str]] = Counter()
     per_unit: Counter[str] = Counter()
     units, ties = [], []
@@ -56,10 +60,12 @@ def spread_ties(targets: pd.DataFrame, allowed: pd.DataFrame, unit_order: Iterab
     return targets.assign(county_code=pd.array(units, dtype="string"), tied_units=pd.array(ties, dtype="string"))
 
 
-def cover_target_chains(targets: pd.DataFrame, allowed: pd.DataFrame, wanted: Iterable[tuple[str, str]]) -> tuple[pd.DataFrame, list[dict[str, str]]]:
-    """Step 2 (see the module docstring). ``wanted``: (unit code, chain) pairs the pack names.
-    Returns the targets with ``moved_from`` (the unit a moved target left, else empty) and the pairs
-    that could not be covered (no target of the chain may land in the unit) with the reason."""
+def cover_target_chains(targets: pd.DataFrame, allowed: pd.DataFrame, wanted: Iterable[tuple[str, str]],
+                        fixed: Iterable[str] = ()) -> tuple[pd.DataFrame, list[dict[str, str]]]:
+    """Step 2 (see the module docstring). ``wanted``: (unit code, chain) pairs the pack names; ``fixed`` firms
+    are never moved. Returns the targets with ``moved_from`` (the unit a moved target left, else empty) and the
+    pairs that could not be covered (no target of the chain may land in the unit) with the reason."""
+    keep = set(fixed)
     t = targets.copy()
     t["moved_from"] = pd.array([""] * len(t), dtype="string")
     score = allowed.set_index(["firm_id", "county_code"])["score"]
@@ -70,7 +76,7 @@ def cover_target_chains(targets: pd.DataFrame, allowed: pd.DataFrame, wanted: It
             continue
         counts = of_chain["county_code"].astype(str).value_counts()
         movable = of_chain[of_chain["county_code"].astype(str).map(counts).fillna(0).ge(2).to_numpy()
-                           & of_chain["moved_from"].eq("").to_numpy()]
+                           & of_chain["moved_from"].eq("").to_numpy() & ~of_chain["firm_id"].isin(keep).to_numpy()]
         at_unit = [(score.get((str(f), unit), np.nan), i) for i, f in zip(movable.index, movable["firm_id"], strict=True)]
         at_unit = [(s, i) for s, i in at_unit if pd.notna(s)]
         if not at_unit:
@@ -84,11 +90,13 @@ def cover_target_chains(targets: pd.DataFrame, allowed: pd.DataFrame, wanted: It
 
 
 def allocate_units(targets: pd.DataFrame, allowed: pd.DataFrame, unit_order: Iterable[str],
-                   wanted: Iterable[tuple[str, str]] = ()) -> tuple[pd.DataFrame, list[dict[str, str]]]:
-    """Both steps: ties spread, then every named (unit, chain) covered where the list allows it."""
+                   wanted: Iterable[tuple[str, str]] = (), fixed: Iterable[str] = ()) -> tuple[pd.DataFrame, list[dict[str, str]]]:
+    """Both steps: ties spread, then every named (unit, chain) covered where the list allows it; ``fixed``
+    firms keep their unit."""
     order = list(unit_order)
-    t = spread_ties(targets, allowed, order)
-    return cover_target_chains(t, allowed, wanted)
+    keep = list(fixed)
+    t = spread_ties(targets, allowed, order, keep)
+    return cover_target_chains(t, allowed, wanted, keep)
 
 
 __all__ = ["TIE", "allocate_units", "cover_target_chains", "spread_ties"]

@@ -48,6 +48,7 @@ TARGET_COLUMNS: list[str] = [
     "rank", "firm_id", "stock_code", "name", "legal_name", "tags", "home_province", "home_city",
     "home_city_code", "home_region", "lon", "lat", "chain", "segment", "chain_basis", "industry",
     "action", "county_code", "county_name", "score", "county_fit_rank", "alt_county_name", "reasons",
+    "local_presence", "evidence",
 ]
 
 #: Chinese headers of the target table (Excel / HTML / Markdown)
@@ -57,10 +58,12 @@ TARGET_HEADERS: dict[str, str] = {
     "home_region": "所属区域", "lon": "经度", "lat": "纬度", "chain": "产业链", "segment": "环节",
     "chain_basis": "链归属依据", "industry": "申万行业", "action": "招商方向", "county_code": "建议落地县区代码",
     "county_name": "建议落地县区", "score": "匹配得分", "county_fit_rank": "该县区内排名",
-    "alt_county_name": "备选县区", "reasons": "推荐理由",
+    "alt_county_name": "备选县区", "reasons": "推荐理由", "local_presence": "本地已有布局", "evidence": "依据",
 }
 
 ACTIONS = ("补链", "强链", "延链")
+#: actions of existing investors (matcher.outputs.investors), in the same column
+INVESTOR_ACTIONS = ("增资扩产", "以商招商")
 FIRM_TYPES = ("listed", "unicorn", "little_giant", "registry")
 FIRM_TYPE_NAMES = {"listed": "上市公司", "unicorn": "独角兽", "little_giant": "专精特新小巨人", "registry": "工商登记导入"}
 UNCLASSIFIED = "未分类"
@@ -529,6 +532,9 @@ class TargetContext:
     segment_names: Mapping[tuple[str, str], str] = field(default_factory=dict)
     unit_chains: Sequence[tuple[str, str]] = ()  # (unit code, chain) the pack names as the home of a chain
     constraints: pd.DataFrame | None = None  # county_code, note, source: the pack's unit constraints
+    investors: pd.DataFrame | None = None  # existing investors (matcher.regions.investors.existing_investors)
+    history: pd.DataFrame | None = None  # expansion events of the firms: firm_id, reg_date, city_code, link_type, entity_name
+    city_names: Mapping[str, str] = field(default_factory=dict)  # city code → name (for the expansion record)
     shortfall: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -561,6 +567,11 @@ def _allowed_pairs(matches: pd.DataFrame, eligible_ids: set[str], ctx: TargetCon
         m = m[m["is_excluded"].astype("float64").fillna(0) <= 0]
     if ctx.options.counties:
         m = m[m["county_code"].isin(resolve_counties(ctx.options.counties, ctx.units))]
+    if ctx.options.chains and "chain" in m.columns:  # the chain shown is the pair's: keep the pairs on a wanted chain
+        wanted = {str(c).strip() for c in ctx.options.chains}
+        seg = pd.Series([ctx.segment_names.get((str(c), str(s)), str(s)) for c, s in zip(m["chain"], m["segment"], strict=True)],
+                        index=m.index)
+        m = m[m["chain"].isna() | m["chain"].isin(wanted) | seg.isin(wanted)]
     return m.sort_values(["firm_id", "score", "county_code"], ascending=[True, False, True], kind="stable")
 
 
@@ -586,14 +597,15 @@ def _target_rows(best: pd.DataFrame, e: pd.DataFrame, ctx: TargetContext) -> pd.
     return t
 
 
-def _land(t: pd.DataFrame, m: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
-    """Units after ties are spread and the pack's unit chains covered (:mod:`matcher.outputs.landing`);
-    county_name, county_fit_rank, alt_county_name and a landing note per target."""
+def _land(t: pd.DataFrame, m: pd.DataFrame, ctx: TargetContext, fixed: Iterable[str] = ()) -> pd.DataFrame:
+    """Units after ties are spread and the pack's unit chains covered (:mod:`matcher.outputs.landing`; ``fixed``
+    firms, the existing investors, keep theirs); county_name, county_fit_rank, alt_county_name and a landing
+    note per target."""
     from matcher.outputs.landing import allocate_units
 
     tt = t.reset_index().rename(columns={"index": "firm_id"})
     wanted = [(u, c) for u, c in ctx.unit_chains if not ctx.options.counties or u in set(m["county_code"])]
-    tt, short = allocate_units(tt, m, ctx.units["county_code"].astype(str), wanted)
+    tt, short = allocate_units(tt, m, ctx.units["county_code"].astype(str), wanted, fixed)
     names = dict(zip(ctx.units["county_code"].astype(str), ctx.units["county_name"].astype(str), strict=True))
     ctx.shortfall = [{**g, "county_name": names.get(g["county_code"], g["county_code"])} for g in short]
     score = m.set_index(["firm_id", "county_code"])["score"]
@@ -620,40 +632,86 @@ def _land(t: pd.DataFrame, m: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
     return tt.set_index("firm_id")
 
 
-def _reasons(t: pd.DataFrame, best: pd.DataFrame, m: pd.DataFrame, f_local: pd.DataFrame, ctx: TargetContext) -> pd.DataFrame:
-    """action and reasons per target: the segment's action (template chains: the chain analysis, so that
-    every sheet says the same), the landing unit, the model's unit-level reasons, the home region."""
+def _chain_action(t: pd.DataFrame, best: pd.DataFrame, f_local: pd.DataFrame, ctx: TargetContext) -> dict[str, tuple[str, str]]:
+    """firm_id → (action, first sentence) of its chain segment: the chain analysis's (so that every sheet says
+    the same), else by local presence; empty for firms 未归链."""
     city = ctx.city
     seg_act = segment_actions(ctx.analysis, city)
     seg_local, chain_local = local_presence(f_local)
     seg_local, chain_local = add_curated_presence(seg_local, chain_local, ctx.analysis)
     links = (best.get("chain_customers", 0) + best.get("chain_suppliers", 0)).astype("float64").fillna(0.0)
-    unit_reasons = m.set_index(["firm_id", "county_code"])["reasons"] if "reasons" in m.columns else pd.Series(dtype="object")
-    actions, reasons = [], []
+    out = {}
     for fid, r in t.iterrows():
         chain, seg = str(r["chain"]), str(r["segment"])
         if chain == UNPLACED:
-            a, first = "", f"未归链：本行业与主营产品均不在产业链模板的环节中，不作产业链归属（所属行业：{seg}）"
+            out[str(fid)] = ("", f"未归链：本行业与主营产品均不在产业链模板的环节中，不作产业链归属（所属行业：{seg}）")
         elif (chain, seg) in seg_act:
-            a, first = seg_act[(chain, seg)]
+            out[str(fid)] = seg_act[(chain, seg)]
         else:
             lk = float(links.get(fid, 0.0))
             a = classify_action(chain, seg, seg_local, chain_local, lk)
-            first = action_sentence(a, city, chain, seg, seg_local, chain_local, lk)
-        parts = [first]
-        if chain != UNPLACED and ctx.positions is not None:
+            out[str(fid)] = (a, action_sentence(a, city, chain, seg, seg_local, chain_local, lk))
+    return out
+
+
+def _learned_sentences(best: pd.DataFrame) -> dict[str, str]:
+    """firm_id → what the learned expansion models say (when the registry stage is built), in words."""
+    if "expansion_logit" not in best.columns:
+        return {}
+    pct = best["expansion_logit"].astype("float64").rank(ascending=False, pct=True)
+    pct = pct[best["expansion_known"].astype(bool)] if "expansion_known" in best.columns else pct
+    return {str(f): f"扩张倾向：据登记样本中的外地扩张记录估计，来本市设立分支机构或子公司的可能性居参评企业前{max(1, math.ceil(q * 100))}%"
+            for f, q in pct.items()}
+
+
+def _reasons(t: pd.DataFrame, best: pd.DataFrame, m: pd.DataFrame, f_local: pd.DataFrame, ctx: TargetContext,
+             pres: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """action, reasons, local_presence and evidence per target: an existing investor's presence first (its action
+    增资扩产 / 以商招商), the segment's action, the landing unit, the learned models' view, the unit-level reasons,
+    the firm's expansion record, the home region."""
+    from matcher.outputs.investors import history_by_firm
+
+    chain_act = _chain_action(t, best, f_local, ctx)
+    hist = history_by_firm(ctx.history, ctx.city_names, ctx.city_code)
+    learned = _learned_sentences(best)
+    unit_reasons = m.set_index(["firm_id", "county_code"])["reasons"] if "reasons" in m.columns else pd.Series(dtype="object")
+    actions, reasons, where, evidence = [], [], [], []
+    for fid, r in t.iterrows():
+        a, first = chain_act[str(fid)]
+        p = pres.get(str(fid), {})
+        parts = [str(p["sentence"])] if p.get("action") else []
+        parts.append(first)
+        if str(r["chain"]) != UNPLACED and ctx.positions is not None:
             parts.append(f"归链依据：{r['chain_basis']}")
         rank_txt = f"推荐落地{r['county_name']}（该县区匹配第{r['county_fit_rank']}名"
         rank_txt += f"，备选{r['alt_county_name']}）" if pd.notna(r["alt_county_name"]) else "）"
         parts.append(rank_txt + (f"；{r['_landing']}" if r["_landing"] else ""))
-        model = _clean_model_reasons(unit_reasons.get((fid, str(r["county_code"]))))
-        if model:
-            parts.append(model)
+        parts += [learned.get(str(fid), ""), _clean_model_reasons(unit_reasons.get((fid, str(r["county_code"])))), hist.get(str(fid), "")]
+        if p and not p.get("action"):
+            parts.append(str(p["sentence"]))
         if pd.notna(r["home_region"]) and r["home_region"] != "未知":
             parts.append(f"来源地区：{r['home_region']}")
-        actions.append(a)
-        reasons.append("；".join(p for p in parts if p))
-    return t.assign(action=pd.array(actions, dtype="string"), reasons=pd.array(reasons, dtype="string"))
+        actions.append(str(p.get("action") or a))
+        reasons.append("；".join(x for x in parts if x))
+        where.append(str(p.get("text", "")))
+        basis = f"产业链：{r['chain_basis']}" if str(r["chain"]) != UNPLACED else ""
+        evidence.append("；".join(x for x in (basis, str(p.get("evidence", "")), hist.get(str(fid), "")) if x))
+    return t.assign(action=pd.array(actions, dtype="string"), reasons=pd.array(reasons, dtype="string"),
+                    local_presence=pd.array(where, dtype="string"), evidence=pd.array(evidence, dtype="string"))
+
+
+def _investor_pairs(m: pd.DataFrame, pres: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """The best allowed pair of each firm, an existing investor's taken among the units where it already is
+    (it expands there) when one of them is allowed."""
+    best = m.drop_duplicates("firm_id").set_index("firm_id")
+    own = [(f, u) for f, p in pres.items() if p.get("action") for u in p["units"]]
+    if not own:
+        return best
+    keys = pd.MultiIndex.from_tuples(own, names=["firm_id", "county_code"])
+    at_home = m.set_index(["firm_id", "county_code"]).reindex(keys).dropna(subset=["score"]).reset_index()
+    at_home = at_home.sort_values(["firm_id", "score", "county_code"], ascending=[True, False, True], kind="stable").drop_duplicates("firm_id")
+    at_home = at_home.set_index("firm_id")[best.columns]
+    return pd.concat([best.drop(index=at_home.index), at_home]).loc[best.index]
 
 
 def select_targets(matches: pd.DataFrame, firms: pd.DataFrame, ctx: TargetContext) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -666,18 +724,23 @@ def select_targets(matches: pd.DataFrame, firms: pd.DataFrame, ctx: TargetContex
     the (firm, unit) pairs a unit's constraint forbids. Ranking is by each firm's best allowed score;
     ``options.top`` (0 = all) cuts afterwards; then the landing unit (:func:`_land`).
     """
+    from matcher.outputs.investors import LOCAL_TAG, presence_by_firm
+
     f = _labelled_firms(firms, ctx)
     is_local = f["city_code"].astype("string").fillna("") == ctx.city_code
     eligible = f[_eligible_mask(f, ctx)]
     m = _allowed_pairs(matches, set(eligible["firm_id"]), ctx)
-    best = m.drop_duplicates("firm_id").set_index("firm_id")
+    pres = presence_by_firm(ctx.investors, dict(zip(ctx.units["county_code"].astype(str), ctx.units["county_name"].astype(str), strict=True)))
+    best = _investor_pairs(m, pres)
     e = eligible.set_index("firm_id").loc[best.index]
     t = _target_rows(best, e, ctx)
     t = t.reset_index().sort_values(["score", "firm_id"], ascending=[False, True], kind="stable").set_index("firm_id")
     if ctx.options.top:
         t = t.head(ctx.options.top)
-    t = _land(t, m, ctx)
-    t = _reasons(t, best, m, f[is_local], ctx)
+    investors = [fid for fid in t.index if pres.get(str(fid), {}).get("action")]
+    t = _land(t, m, ctx, investors)
+    t = _reasons(t, best, m, f[is_local], ctx, pres)
+    t.loc[investors, "tags"] = [";".join(x for x in (str(g) if pd.notna(g) else "", LOCAL_TAG) if x) for g in t.loc[investors, "tags"]]
     t = t.reset_index()
     t.insert(0, "rank", np.arange(1, len(t) + 1, dtype="int64"))
     return t[TARGET_COLUMNS].reset_index(drop=True), m
@@ -922,7 +985,18 @@ def _metric_rows(obj: object, path: tuple[str, ...] = ()) -> list[tuple[str, str
     return out
 
 
-def model_quality(results_dir: Path | None = None, names: Sequence[str] = ("entry", "relocation")) -> pd.DataFrame:
+def _headline_rows(data: Mapping[str, Any]) -> list[tuple[str, str, float]]:
+    """(model, metric, value) rows of a results file's ``headline`` (the expansion benchmark's: per task the
+    learned ranker and the best baseline)."""
+    out: list[tuple[str, str, float]] = []
+    for task, e in (data.get("headline") or {}).items():
+        if isinstance(e, Mapping) and "metric" in e:
+            out += [(f"{task}.learned", str(e["metric"]), float(e["learned"])),
+                    (f"{task}.{e['baseline']}", str(e["metric"]), float(e["baseline_value"]))]
+    return out
+
+
+def model_quality(results_dir: Path | None = None, names: Sequence[str] = ("entry", "relocation", "expansion")) -> pd.DataFrame:
     """Measured quality from ``benchmarks/results/<name>.json``: benchmark, model (the path of the
     result inside the file, e.g. ``rankers.learned``), metric, value. A benchmark not yet run gets one
     row saying so."""
@@ -934,7 +1008,7 @@ def model_quality(results_dir: Path | None = None, names: Sequence[str] = ("entr
             data = json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
         except json.JSONDecodeError:
             data = None
-        found = _metric_rows(data) if data is not None else []
+        found = (_headline_rows(data) or _metric_rows(data)) if data is not None else []
         if not found:
             rows.append({"benchmark": n, "model": "", "metric": f"（无结果：matcher bench {n}）", "value": np.nan})
         for model, metric, value in found:
@@ -942,30 +1016,14 @@ def model_quality(results_dir: Path | None = None, names: Sequence[str] = ("entr
     return pd.DataFrame(rows, columns=["benchmark", "model", "metric", "value"])
 
 
-def quality_lines(quality: pd.DataFrame, max_models: int = 8) -> list[tuple[str, str]]:
-    """One line per benchmark × model: 'ROC-AUC 0.894，AP 0.202，…' (for 总览)."""
-    out = []
-    for (b, m), g in quality.groupby(["benchmark", "model"], sort=False):
-        if g["value"].isna().all():
-            out.append((f"模型质量：{b}", str(g["metric"].iloc[0])))
-            continue
-        txt = "，".join(f"{METRIC_LABELS.get(r.metric, r.metric)} {r.value:.3f}" for r in g.itertuples(index=False))
-        out.append((f"模型质量：{b} {m}", txt))
-    by_b: dict[str, int] = {}
-    kept = []
-    for k, v in out:
-        b = k.split()[0]
-        by_b[b] = by_b.get(b, 0) + 1
-        if by_b[b] <= max_models:
-            kept.append((k, v))
-    return kept
+def model_weights(learned: bool = False) -> pd.DataFrame:
+    """The ranker's weights and where each comes from: with the registry stage, the learned expansion scores and
+    the pack's policy (:data:`matcher.model.match.LEARNED_WEIGHTS`); without it, the relocation-fitted and
+    hand-set weights."""
+    from matcher.model.match import DEFAULT_WEIGHTS, LEARNED_SOURCE, LEARNED_WEIGHTS, WEIGHT_SOURCE
 
-
-def model_weights() -> pd.DataFrame:
-    """The ranker's weights and where each comes from (fitted on the relocation benchmark, or set by hand)."""
-    from matcher.model.match import DEFAULT_WEIGHTS, WEIGHT_SOURCE
-
-    rows = [{"feature": k, "weight": float(v), "source": WEIGHT_SOURCE.get(k, "")} for k, v in DEFAULT_WEIGHTS.items() if v != 0.0]
+    weights, source = (LEARNED_WEIGHTS, LEARNED_SOURCE) if learned else (DEFAULT_WEIGHTS, WEIGHT_SOURCE)
+    rows = [{"feature": k, "weight": float(v), "source": source.get(k, "")} for k, v in weights.items() if v != 0.0]
     return pd.DataFrame(rows, columns=["feature", "weight", "source"])
 
 
@@ -980,8 +1038,11 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
         ("推荐目标", f"{len(targets)}家"),
     ]
     if len(targets):
-        for a in ACTIONS:
+        for a in ACTIONS + INVESTOR_ACTIONS:
             rows.append((f"其中{a}", f"{int((targets['action'] == a).sum())}家"))
+        local = targets["tags"].astype("string").fillna("").str.contains("已在本地", regex=False)
+        rows.append(("已在本地的企业", f"{int(local.sum())}家（在本市已有子公司、分公司或本系统记录的签约落地项目：招商方向为增资扩产或以商招商，"
+                     "不作为新引进目标）"))
         top_reg = targets["home_region"].value_counts().head(5)
         rows.append(("主要来源地区", "、".join(f"{k}{v}家" for k, v in top_reg.items())))
     if nav_meta.get("not_recommended"):
@@ -990,11 +1051,16 @@ def overview_table(nav_meta: Mapping[str, Any], options: NavmapOptions, targets:
         rows.append(("县区重点产业链未覆盖", f"{gap.get('county_name', gap['county_code'])}“{gap['chain']}”：{gap['reason']}"))
     for k, v in options.describe().items():
         rows.append((f"筛选：{k}", v))
-    rows.append(("模型", "透明的线性打分：区位特征的权重由上市公司迁址记录拟合，产业链配套、重点产业链与企业实力的权重为人工设定"
-                 "（逐项见“数据说明”）"))
+    if nav_meta.get("learned"):
+        rows.append(("模型", "按工商登记样本中企业在外地新设分公司、子公司的记录学习：企业来本市设立分支机构的倾向与在各县区落地的可能性；"
+                     "城市资料包中的重点产业链、县区约束与链上重点企业另加人工设定的权重（逐项见“数据说明”）"))
+    else:
+        rows.append(("模型", "透明的线性打分：区位特征的权重由上市公司迁址记录拟合，产业链配套、重点产业链与企业实力的权重为人工设定"
+                     "（逐项见“数据说明”；工商登记样本未构建，未用扩张记录学习）"))
     rows += quality_sentences(quality)
-    rows.append(("检验的局限", "回测只用当时以前的数据，对照之后实际出现的情况；数据只含2024年5月仍在上市的公司，此前已退市的公司不在其中，"
-                 "早年的产业基础因此被低估；数值用于比较排序方法的好坏，不是命中率的保证。各方法的全部指标见“模型检验”表（供分析人员）"))
+    rows.append(("检验的局限", "回测只用当时以前的数据，对照之后实际出现的情况；上市公司数据只含2024年5月仍在上市的公司，此前已退市的公司不在其中，"
+                 "早年的产业基础因此被低估；工商登记是抽样，缺整省整年的数据；数值用于比较排序方法的好坏，不是命中率的保证。"
+                 "各方法的全部指标见“模型检验”表（供分析人员）"))
     rows.append(("生成方式", "同样的输入得到同样的文件（文件中不含生成时间）"))
     return pd.DataFrame(rows, columns=["item", "value"])
 
@@ -1030,9 +1096,15 @@ def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame
          "泛称（如“新材料”）均不作依据。证据不足的企业标为“未归链”，不给招商方向。抽样核验结果见数据说明中的归链准确率"),
         ("口径", "未推荐", "金融机构、房地产开发、风险警示或退市、能源开采与公用事业（按产品归入制造环节的除外）不作为目标，"
          "逐家列于“未推荐”表，注明规则、原因与出处；县区约束（如旅游示范区不宜落地重化工）使企业改荐其他县区的，也一并列出"),
-        ("口径", "县区选择", "按企业与各县区的匹配得分取最高者；到企业总部的距离按城市计（城市内各县区视为同等距离）；"
-         "得分相同的县区之间按同链均衡分配并在理由中说明；城市资料包列为某链重点承载地的县区，若名单中无该链企业落地，"
-         "则将该链在该县区得分最高的企业调整至此（理由中注明）"),
+        ("口径", "县区选择", "按企业与各县区的匹配得分取最高者。建有工商登记样本时，县区部分为按以往企业在外地设立分公司、子公司时选择县区的记录"
+         "学习所得的落地可能性（该县区登记企业多少、近年新增、同行业企业、以往外来设立、开发区、到企业总部距离等），外加城市资料包的重点产业链"
+         "与约束；以往分支机构多设在中心城区，故中心城区常居首位，“县区落地建议”表为每个县区单独列出最匹配的企业。城市资料包列为某链重点承载地的县区，"
+         "若名单中无该链企业落地，则将该链在该县区得分最高的企业调整至此（理由中注明）；已在本地的企业落在其已有布局的县区"),
+        ("口径", "已在本地", "工商登记样本中该企业在本市有子公司、分公司或注册地，或有出处的公开资料（data/investor_links.csv）记载其在本市的企业，"
+         "或本系统项目库中已签约、落地的项目：标注“已在本地”，招商方向为增资扩产（有子公司、注册地或项目）或以商招商（仅有分公司），不作为新引进目标；"
+         "只有销售网点（银行网点、加油站、门店等）的不算，列于“本地已有布局”"),
+        ("口径", "扩张倾向", "按工商登记样本中企业以往在外地设立分公司、子公司的记录学习：以往扩张多少、近年扩张、已覆盖城市、在本市与本省已有布局、"
+         "距离、本市登记企业与同行业规模、以往外来设立等；电信、成品油销售、航空、有线电视等网络型企业的网点不算扩张，也不参与此项估计"),
         ("口径", "全国链主企业", "产业链模板中的链：本身申万行业属该环节的企业，按规模与下游覆盖综合排名；其余：该环节总资产最大的外地企业"),
         ("口径", "产业链与环节", "有产业链模板时按模板归链（见“产业链归属”）；否则以申万一级行业为“链”、申万二级行业为“环节”；无申万代码的按Tushare行业"),
         ("口径", "建议落地县区", "模型对每家企业在各县区的匹配得分最高者；“该县区内排名”为该企业在该县区全部候选中的名次"),
@@ -1040,11 +1112,13 @@ def data_notes_table(firms: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame
         ("口径", "所属区域", "区域分组表（随软件提供）：国家区域战略规划范围（京津冀、长三角、粤港澳大湾区、成渝、长江中游、东北），其余按国家统计局四大区域"),
         ("口径", "距离与时间", "推荐理由中的距离为两地直线距离；出访行程的城际时间按铁路干线估算（不跨海取直线），均非实际车次与路程"),
         ("局限", "企业范围", "以上市公司、独角兽为主；专精特新“小巨人”与工商登记企业需用户导入名单"),
-        ("局限", "本地企业", "本地企业仅指企业库中总部在本市的企业，未含非上市企业与外地企业在本地的分支机构"),
+        ("局限", "本地企业", "产业链强弱判断中的本地企业仅指企业库中总部在本市的企业；外地企业在本地的子公司、分公司见“本地已有布局”列"
+         "（工商登记样本为抽样，并非全量：没有记录不等于没有布局）"),
     ]
     rows += chain_assignment_notes()
     for r in weights.itertuples(index=False):
-        rows.append(("模型权重", feature_label(str(r.feature)), f"{r.weight:+.3f}（{'由迁址记录拟合' if str(r.source).startswith('fitted') else '人工设定'}）"))
+        how = {"fitted:expansion": "由扩张记录学习", "fitted:relocation": "由迁址记录拟合"}.get(str(r.source), "人工设定")
+        rows.append(("模型权重", feature_label(str(r.feature)), f"{r.weight:+.3f}（{how}）"))
     return pd.DataFrame(rows, columns=["section", "item", "note"])
 
 
@@ -1132,15 +1206,20 @@ def assemble_navmap(
     unit_chains: Sequence[tuple[str, str]] = (),
     constraints: pd.DataFrame | None = None,
     excl_weight: float = -10.0,
+    investors: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    city_names: Mapping[str, str] | None = None,
 ) -> Navmap:
     """The navigation map from its inputs (pure: no file is read except the region groups and the
     benchmark results when ``groups``/``quality`` are not given). ``eligibility``: the firms an
     eligibility rule leaves out (:func:`matcher.model.eligibility.evaluate`); ``unit_chains``: the (unit,
-    chain) pairs the pack names; ``constraints``: the pack's unit constraints (county_code, note, source)."""
+    chain) pairs the pack names; ``constraints``: the pack's unit constraints (county_code, note, source);
+    ``investors``: the city's existing investors (:func:`matcher.regions.investors.existing_investors`);
+    ``history``: the firms' expansion events (cited in the reasons), ``city_names`` naming their cities."""
     groups = load_region_groups() if groups is None else groups
     short = city_name.removesuffix("市") if len(city_name) > 2 else city_name
     ctx = TargetContext(short, city_code, options, groups, units, positions, analysis, eligibility,
-                        dict(segment_names or {}), list(unit_chains), constraints)
+                        dict(segment_names or {}), list(unit_chains), constraints, investors, history, dict(city_names or {}))
     targets, allowed = select_targets(matches, firms, ctx)
     chains = chain_table(firms, targets, city_code=city_code, anchors=anchors, targeted_chains=targeted,
                          positions=positions, analysis=analysis,
@@ -1163,9 +1242,10 @@ def assemble_navmap(
         "chain_source": "产业链模板" if positions is not None and len(positions) else "申万行业（产业链模板未提供）",
         "not_recommended": excluded["rule"].value_counts().to_dict() if len(excluded) else {},
         "uncovered_unit_chains": ctx.shortfall,
+        "learned": "expansion_logit" in matches.columns,
     }
     overview = overview_table(meta, options, targets, quality)
-    notes = data_notes_table(firms, model_weights())
+    notes = data_notes_table(firms, model_weights(bool(meta["learned"])))
     return Navmap(city=city_name, city_code=city_code, options=options, targets=targets, chains=chains,
                   counties=counties, outbound=outbound, units=units, overview=overview, data_notes=notes,
                   quality=quality, meta=meta, matches=matches, firms=firms, positions=positions,

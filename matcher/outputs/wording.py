@@ -30,6 +30,7 @@ __all__ = [
 BENCHMARK_NAMES = {
     "entry": "产业进入回测（能否提前看出某城市某行业将出现首家上市公司）",
     "relocation": "企业迁址检验（上市公司迁往哪座城市）",
+    "expansion": "企业扩张记录检验（在外地新设分支机构）",
 }
 #: the rankers of the benchmark files in planners' words (the original key is kept beside it)
 METHOD_NAMES = {
@@ -55,6 +56,7 @@ FEATURE_LABELS = {
     "anchor_chain": "县区有本链重点企业", "size_x_unit_size": "大企业偏好大县区（企业规模×县区规模）",
     "firm_size": "企业员工规模", "firm_assets": "企业总资产", "firm_valuation": "独角兽估值", "is_listed": "上市公司",
     "is_unicorn": "独角兽", "is_little_giant": "专精特新小巨人", "fortune500": "财富中国500强名次", "is_soe": "国有企业",
+    "expansion_logit": "企业来本市设分支机构的倾向（由扩张记录学习）", "unit_logp": "落在该县区的可能性（由扩张记录学习）",
 }
 
 
@@ -83,6 +85,13 @@ def _context(results_dir: Path | None) -> dict[str, Any]:
         r = json.loads((d / "relocation.json").read_text(encoding="utf-8"))
         out["movers"] = int(r["n_movers"])
     except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        x = json.loads((d / "expansion.json").read_text(encoding="utf-8"))
+        out["expansion"] = x["headline"]
+        test = [v for k, v in x["splits"].items() if k.endswith("→test")][0]
+        out["expansion_years"] = tuple(str(test[w][k])[:4] for w in ("fitted_on", "evaluated_on") for k in ("t0", "outcomes_until"))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
         pass
     return out
 
@@ -116,7 +125,45 @@ def quality_sentences(quality: pd.DataFrame, results_dir: Path | None = None) ->
                                  f"按城市规模排序为{round(r_size * n)}家（区位权重即由此拟合）"))
     else:
         out.append(("区位判断检验", "企业迁址检验尚无结果"))
+    out.append(("扩张记录检验", _expansion_sentence(ctx)))
     return out
+
+
+#: the expansion benchmark's tasks in planners' words
+EXPANSION_TASKS = {"firms_per_city": "哪些企业会来本市设分支机构", "cities_per_firm": "一家企业会去哪座城市",
+                   "units_within_city": "在城市内落在哪个县区"}
+
+
+def _expansion_sentence(ctx: Mapping[str, Any]) -> str:
+    """How the learned expansion models compare with the best simple ordering, task by task, in words: the
+    ratio, and whether the difference is sure (its 95% interval above zero)."""
+    head = ctx.get("expansion")
+    if not head:
+        return "企业扩张记录检验尚无结果"
+    parts = []
+    for task, label in EXPANSION_TASKS.items():
+        e = head.get(task)
+        if not isinstance(e, Mapping) or not e.get("baseline_value"):
+            continue
+        sure = "差距在统计上可靠" if float(e["ci"][0]) > 0 else "差距尚不确定"
+        parts.append(f"“{label}”为最好的简单排序的{float(e['learned']) / float(e['baseline_value']):.2f}倍（{sure}）")
+    years = ctx.get("expansion_years")
+    when = f"以{years[0]}–{years[1]}年的记录学习、{years[2]}–{years[3]}年的记录检验" if years else "按时间先后学习与检验"
+    met = [bool(e.get("goal_met")) for e in head.values() if isinstance(e, Mapping)]
+    goal = "预设目标（1.25倍且差距可靠）均已达到" if met and all(met) else "预设目标（1.25倍且差距可靠）尚未全部达到"
+    return f"工商登记样本中企业在外地新设分支机构的记录，{when}：" + "；".join(parts) + f"。{goal}"
+
+
+
+def _method_name(model: str) -> str:
+    """A ranker of a results file in planners' words; the expansion tasks' ``<task>.learned`` and
+    ``<task>.<baseline>`` too."""
+    if model in METHOD_NAMES:
+        return METHOD_NAMES[model]
+    task, _, ranker = model.partition(".")
+    if task in EXPANSION_TASKS:
+        return f"{EXPANSION_TASKS[task]}：" + ("本模型（学习所得）" if ranker == "learned" else "最好的简单排序")
+    return model
 
 
 def analyst_quality_table(quality: pd.DataFrame) -> pd.DataFrame:
@@ -124,7 +171,7 @@ def analyst_quality_table(quality: pd.DataFrame) -> pd.DataFrame:
     q = quality.copy()
     return pd.DataFrame({
         "检验": [BENCHMARK_NAMES.get(str(b), str(b)) for b in q["benchmark"]],
-        "方法": [METHOD_NAMES.get(str(m), str(m)) for m in q["model"]],
+        "方法": [_method_name(str(m)) for m in q["model"]],
         "方法原名": q["model"].astype(str).to_numpy(),
         "指标": q["metric"].astype(str).to_numpy(),
         "数值": pd.to_numeric(q["value"], errors="coerce").round(4).to_numpy(),
