@@ -355,18 +355,30 @@ def registry_county_industries(city: str, data_dir: PathLike | None = None, work
 # benchmarks
 
 
+def _cli_option(key: str, value: Any) -> str:
+    """One option as the command line spells it (a boolean as ``--flag`` / ``--no-flag``), so that the
+    command a results file records can be run as written."""
+    flag = key.replace("_", "-")
+    if isinstance(value, bool):
+        return f"--{flag}" if value else f"--no-{flag}"
+    return f"--{flag} {value}"
+
+
 def run_benchmark(name: str, data_dir: PathLike | None = None, workdir: PathLike | None = None, *,
-                  out_dir: PathLike | None = None, track: bool = True, **options: Any) -> dict[str, Any]:
+                  out_dir: PathLike | None = None, track: bool = True, command: str | None = None,
+                  **options: Any) -> dict[str, Any]:
     """Run one benchmark (:data:`matcher.bench.BENCHMARKS`) and write its results with their provenance
-    into ``out_dir`` (default: the shipped results folder, ``benchmarks/results`` in a checkout)."""
+    into ``out_dir`` (default: the shipped results folder, ``benchmarks/results`` in a checkout).
+    ``command``: how to regenerate them, as recorded (the command line does pass its own; by default it
+    is spelled from ``options``)."""
     from matcher import resources
 
     if name not in BENCHMARKS:
         raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
     spec = BENCHMARKS[name]
     out = Path(out_dir) if out_dir is not None else resources.results_dir()
-    argv = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(options.items()))
-    prov = provenance(spec.code, spec.raw, spec.data, f"matcher bench {name.replace('_', '-')} {argv}".strip())
+    argv = " ".join(_cli_option(k, v) for k, v in sorted(options.items()))
+    prov = provenance(spec.code, spec.raw, spec.data, command or f"matcher bench {name.replace('_', '-')} {argv}".strip())
     p = open_pipeline(data_dir, workdir)
     runner = _RUNNERS[name]
     result, markdown = runner(p, out, prov, track, **options)

@@ -3,6 +3,7 @@ commit, code and data it came from (:func:`matcher.api.run_benchmark`)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,10 +16,26 @@ WorkOpt = Annotated[Path | None, typer.Option(help="work directory (default ./wo
 OutOpt = Annotated[Path | None, typer.Option(help="results folder (default benchmarks/results)")]
 
 
+def _command_line(skip: tuple[str, ...] = ("--data", "--workdir", "--out")) -> str | None:
+    """The bench command as it was typed, without the machine's folders: what a results file records as
+    the way to regenerate it. None when not run as the ``matcher`` program (e.g. from a test)."""
+    if not sys.argv or Path(sys.argv[0]).name not in ("matcher", "__main__.py"):
+        return None
+    args, out, i = sys.argv[1:], ["matcher"], 0
+    while i < len(args):
+        key = args[i].split("=", 1)[0]
+        if key in skip:
+            i += 1 if "=" in args[i] else 2
+            continue
+        out.append(args[i])
+        i += 1
+    return " ".join(out)
+
+
 def _run(name: str, data: Path | None, workdir: Path | None, out: Path | None, **options: Any) -> dict[str, Any]:
     from matcher.api import run_benchmark
 
-    res = run_benchmark(name, data, workdir, out_dir=out, **options)
+    res = run_benchmark(name, data, workdir, out_dir=out, command=_command_line(), **options)
     where = out or "benchmarks/results"
     typer.echo(f"wrote {where}/{name}.json and {name}.md")
     return res
