@@ -308,6 +308,13 @@ def test_period_bounds() -> None:
     assert R.period_of("month", dt.date(2024, 2, 10)).end == dt.date(2024, 2, 29)
 
 
+def test_shipped_calendar_counts_the_2026_holidays_and_make_up_days() -> None:
+    d = C.load_deadlines()
+    assert not d.is_workday(dt.date(2026, 10, 1)) and not d.is_workday(dt.date(2026, 2, 23))  # 国庆, 春节 (a Monday)
+    assert d.is_workday(dt.date(2026, 10, 10)) and d.is_workday(dt.date(2026, 2, 14))  # Saturdays worked (调休)
+    assert d.add_working_days(dt.datetime(2026, 9, 30, 10), 1).date() == dt.date(2026, 10, 8)
+
+
 def test_login_throttling_and_disabled_users(wb) -> None:  # noqa: ANN001
     from matcher.workbench.services import Throttled
 
