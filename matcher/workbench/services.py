@@ -569,7 +569,15 @@ class Workbench:
                 .group_by(Target.chain, Target.action).order_by(func.count().desc(), Target.chain)).all()
             leads = list(s.scalars(select(Lead).where(Lead.unit_code == code).order_by(Lead.updated_at.desc()).limit(50)))
         return {"code": code, "name": self.unit_name(code), "targets": targets, "stages": stages, "leads": leads,
-                "chains": [(c or "未分类", a or "", int(n)) for c, a, n in chains]}
+                "chains": [(c or "未分类", a or "", int(n)) for c, a, n in chains], "profile": self.unit_profile(code)}
+
+    def unit_profile(self, code: str) -> list[str]:
+        """The unit's profile as the city pack states it, a line per kind (主导产业, 重点产业链, 园区, 约束);
+        empty when the pack says nothing of the unit (or there is no pack)."""
+        geo = self.unit_geography()
+        hit = geo.loc[geo["county_code"].astype(str) == str(code), "profile"]
+        text = hit.iloc[0] if len(hit) else None
+        return [x for x in str(text).split("\n") if x.strip()] if isinstance(text, str) else []
 
     # -- leads: reading -------------------------------------------------------------------------------------
     def list_leads(self, actor: Actor, *, stage: str = "", unit: str = "", q: str = "", overdue: bool = False,

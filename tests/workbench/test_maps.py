@@ -77,6 +77,7 @@ def test_county_page_outlines_its_unit_and_pins_the_zones(geo) -> None:  # noqa:
     assert pins == {"秦皇岛市经济技术开发区", "北戴河新区"}
     assert "无独立行政边界" in visible_text(page)  # how the zones are drawn, said under the map
     assert "测试用概况" in areas["海港区"]["tooltip"]["formatter"]
+    assert "测试用概况" in visible_text(page.split('id="unit-profile"', 1)[1])  # the unit's profile on its page too
 
 
 def test_a_county_user_sees_only_their_own_figures_on_the_map(geo) -> None:  # noqa: ANN001
@@ -92,6 +93,7 @@ def test_a_county_user_sees_only_their_own_figures_on_the_map(geo) -> None:  # n
 def test_a_city_without_boundaries_says_so(wb, web) -> None:  # noqa: ANN001
     page = web("city").get(f"/counties/{wb.county_units()[0][0]}").text
     assert 'id="wb-map-missing"' in page and "未绘制县区地图" in page
+    assert "城市资料包未载明本单位" in page  # no profile: said, not left blank
 
 
 CHROMIUM = os.environ.get("MATCHER_CHROMIUM", "/usr/bin/chromium")
