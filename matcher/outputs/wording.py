@@ -112,20 +112,20 @@ def quality_sentences(quality: pd.DataFrame, results_dir: Path | None = None) ->
     if learned is not None and size is not None:
         y0, y1 = ctx.get("entry_years", ("", ""))
         when = f"在{y0}–{y1}年的回测中" if y0 else "在回测中"
-        out.append(("模型质量", f"{when}，模型排名前100的“城市—行业”组合有{round(learned * 100)}个当期出现了首家上市公司，"
+        out.append(("模型质量：产业进入回测", f"{when}，模型排名前100的“城市—行业”组合有{round(learned * 100)}个当期出现了首家上市公司，"
                              f"按城市规模排序为{round(size * 100)}个（只用此前的数据排序）"))
     else:
-        out.append(("模型质量", "产业进入回测尚无结果"))
+        out.append(("模型质量：产业进入回测", "产业进入回测尚无结果"))
     model = _relocation_model(quality)
     r_model = _value(quality, "relocation", model, "recall_at_10") if model else None
     r_size = _value(quality, "relocation", "rankers.city_size", "recall_at_10")
     n = ctx.get("movers")
     if r_model is not None and r_size is not None and n:
-        out.append(("区位判断检验", f"对{n}家2015年以来迁址的上市公司，区位模型把实际迁入城市排进前10名的有{round(r_model * n)}家，"
-                                 f"按城市规模排序为{round(r_size * n)}家（区位权重即由此拟合）"))
+        out.append(("模型质量：企业迁址检验", f"对{n}家2015年以来迁址的上市公司，区位模型把实际迁入城市排进前10名的有{round(r_model * n)}家，"
+                                 f"按城市规模排序为{round(r_size * n)}家（未构建工商登记样本时，排序所用的区位权重由此拟合）"))
     else:
-        out.append(("区位判断检验", "企业迁址检验尚无结果"))
-    out.append(("扩张记录检验", _expansion_sentence(ctx)))
+        out.append(("模型质量：企业迁址检验", "企业迁址检验尚无结果"))
+    out.append(("模型质量：扩张记录检验", _expansion_sentence(ctx)))
     return out
 
 
@@ -151,7 +151,7 @@ def _expansion_sentence(ctx: Mapping[str, Any]) -> str:
     when = f"以{years[0]}–{years[1]}年的记录学习、{years[2]}–{years[3]}年的记录检验" if years else "按时间先后学习与检验"
     met = [bool(e.get("goal_met")) for e in head.values() if isinstance(e, Mapping)]
     goal = "预设目标（1.25倍且差距可靠）均已达到" if met and all(met) else "预设目标（1.25倍且差距可靠）尚未全部达到"
-    return f"工商登记样本中企业在外地新设分支机构的记录，{when}：" + "；".join(parts) + f"。{goal}"
+    return f"本清单的排序模型（构建了工商登记样本时）学自企业在外地新设分支机构的记录，{when}：" + "；".join(parts) + f"。{goal}"
 
 
 
