@@ -10,6 +10,8 @@ if [ -n "${MATCHER_TEST_PG_URL:-}" ] || ! ls /usr/lib/postgresql/*/bin/initdb >/
 fi
 pgdir="$(mktemp -d /tmp/matcher-pg.XXXXXX)"
 trap '"$here/postgres.sh" stop "$pgdir"; rm -rf "$pgdir"' EXIT
-MATCHER_TEST_PG_URL="$(PGPORT="${PGPORT:-55433}" "$here/postgres.sh" start "$pgdir")"
+# a free port unless PGPORT names one: a server left over from an interrupted run must not break this one
+port="${PGPORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+MATCHER_TEST_PG_URL="$(PGPORT="$port" "$here/postgres.sh" start "$pgdir")"
 export MATCHER_TEST_PG_URL
 "$@"
