@@ -36,7 +36,7 @@ from matcher.chain import (
 )
 from matcher.chain import clean as chain_clean
 from matcher.chain.graph import PLACEHOLDER_EFFECTIVE
-from matcher.firms.master import MASTER_FOLDERS, build_firm_master
+from matcher.firms.master import MASTER_DATA, MASTER_FOLDERS, build_firm_master
 from matcher.firms.schema import validate_firms
 from matcher.model.match import CityInputs, city_inputs, city_units_for, score_matches
 from matcher.regions import (
@@ -169,7 +169,7 @@ class Pipeline:
         """What the firm master is built from: its raw folders and the user files, the zone table, the code
         of the firm, geo and source stages, the user files' kinds."""
         user = tuple(p for _, p in self.user_files)
-        return Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=("zone_host_counties.csv", "unicorn_names.csv"),
+        return Inputs(raw=raw_files(self.data_dir, MASTER_FOLDERS) + user, data=MASTER_DATA,
                       code=("matcher.firms.master", "matcher.geo", "matcher.sources"),
                       params={"user_files": [(k, str(p)) for k, p in self.user_files]})
 

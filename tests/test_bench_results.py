@@ -23,7 +23,9 @@ QUOTED = sorted(n for n, spec in BENCHMARKS.items() if spec.quoted and n != "tra
 
 @pytest.mark.parametrize("name", QUOTED)
 def test_quoted_results_match_their_code(name: str) -> None:
-    assert stale_reason(name, BENCHMARKS[name].code) is None, stale_reason(name, BENCHMARKS[name].code)
+    spec = BENCHMARKS[name]
+    why = stale_reason(name, spec.code, data=spec.data)
+    assert why is None, why
 
 
 def test_the_check_can_fail(tmp_path: Path) -> None:
@@ -33,6 +35,11 @@ def test_the_check_can_fail(tmp_path: Path) -> None:
     (tmp_path / "relocation.json").write_text(json.dumps(doc), encoding="utf-8")
     assert "rerun" in str(stale_reason("relocation", BENCHMARKS["relocation"].code, tmp_path))
     assert "missing" in str(stale_reason("relocation", BENCHMARKS["relocation"].code, tmp_path / "none"))
+    doc["provenance"]["code"] = read_results("relocation")["provenance"]["code"]
+    doc["provenance"]["data"]["shipped"] = "0" * 16  # made from other shipped files than those now in data/
+    (tmp_path / "relocation.json").write_text(json.dumps(doc), encoding="utf-8")
+    assert stale_reason("relocation", BENCHMARKS["relocation"].code, tmp_path) is None
+    assert "shipped data" in str(stale_reason("relocation", BENCHMARKS["relocation"].code, tmp_path, data=("eligibility.yaml",)))
 
 
 @pytest.mark.realdata

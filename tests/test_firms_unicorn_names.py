@@ -46,6 +46,7 @@ def test_the_shipped_table_is_cited() -> None:
     t = load_unicorn_names()
     named = t[t["name_zh"] != ""]
     assert len(named) >= 5 and named["source"].str.startswith("http").all()
+    assert all(z in n for z, n in zip(named["name_zh"], named["note"], strict=True))  # each quotes its page's passage
     assert t.set_index("name_en").at["Yuanqi Senlin", "same_as"] == "Genki Forest"
 
 
@@ -55,3 +56,15 @@ def test_the_master_lists_yuanqi_senlin_once(real_firms) -> None:  # noqa: ANN00
     assert (u["name"] == "元气森林").sum() == 1
     assert not u["name"].isin(["Yuanqi Senlin", "Genki Forest"]).any()
     assert (u["name"] == "字节跳动").sum() == 1
+
+
+def test_a_unicorn_listed_since_is_linked_by_its_cited_chinese_name() -> None:
+    from matcher.firms.master import link_unicorns_to_listed
+
+    # invented firms (unit test only): same Chinese name and city → one firm; same name, other city → not linked
+    unicorns = pd.DataFrame({"firm_id": ["U:1", "U:2"], "name": ["测甲医疗", "测乙科技"], "name_en": ["Ceshi Jia Medical", "Ceshi Yi Tech"],
+                             "city_code": ["310100", "110100"], "province_code": ["310000", "110000"]})
+    listed = pd.DataFrame({"firm_id": ["S:1", "S:2"], "name": ["测甲医疗", "测乙科技"], "name_en": [None, None],
+                           "city_code": ["310100", "440300"], "province_code": ["310000", "440000"]})
+    links = link_unicorns_to_listed(unicorns, listed)
+    assert links[["firm_id", "listed_firm_id"]].values.tolist() == [["U:1", "S:1"]]

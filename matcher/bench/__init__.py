@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from matcher.firms.master import MASTER_DATA, MASTER_FOLDERS
+
 
 @dataclass(frozen=True)
 class BenchSpec:
@@ -46,13 +48,13 @@ BENCHMARKS: dict[str, BenchSpec] = {
     "speed": BenchSpec(("matcher.bench.speed",), help="build and scoring time, synthetic 10×/100× growth"),
     "travel": BenchSpec(("matcher.bench.travel",), data=("travel",), quoted=True,
                         help="rail-corridor travel times against published timetables"),
+    # registry and expansion measure on the firm master (name links, the firms' expansion): its inputs count too
     "registry": BenchSpec(("matcher.bench.registry", "matcher.regions.registry_evidence"),
-                          ("registry_sample_2019", "gbt4754_2017", "jionlp_location", "admin_county_coords_derived"),
-                          ("labels", "chains"), quoted=True,
+                          ("registry_sample_2019", "gbt4754_2017", *MASTER_FOLDERS), ("labels", "chains", *MASTER_DATA), quoted=True,
                           help="registry stage: reconciliation, placement, industry accuracy, link precision, time, memory"),
     "expansion": BenchSpec(("matcher.bench.expansion", "matcher.regions.investors"),
-                           ("registry_sample_2019", "gbt4754_2017", "jionlp_location", "admin_county_coords_derived",
-                            "tushare_dump_2024", "chainkg_liuhuanyong"), ("eligibility.yaml", "sw_gb4754_crosswalk.csv"), quoted=True,
+                           ("registry_sample_2019", "gbt4754_2017", *MASTER_FOLDERS),
+                           ("eligibility.yaml", "sw_gb4754_crosswalk.csv", *MASTER_DATA), quoted=True,
                            help="who opens a branch or subsidiary elsewhere, which city, which county unit (time split, baselines)"),
 }
 

@@ -80,8 +80,9 @@ def read_results(name: str, results_dir: Path | None = None) -> dict[str, Any] |
         return None
 
 
-def stale_reason(name: str, code: Iterable[str], results_dir: Path | None = None) -> str | None:
-    """Why ``<name>.json`` does not match the code that makes it (None when it does)."""
+def stale_reason(name: str, code: Iterable[str], results_dir: Path | None = None, data: Iterable[str] = ()) -> str | None:
+    """Why ``<name>.json`` does not match the code that makes it, or the shipped ``data`` files it reads
+    (None when it matches both)."""
     doc = read_results(name, results_dir)
     if doc is None:
         return f"{name}.json is missing"
@@ -91,4 +92,9 @@ def stale_reason(name: str, code: Iterable[str], results_dir: Path | None = None
     now = code_fingerprint(*code)
     if prov.get("code") != now:
         return f"{name}.json was made by code {prov.get('code')}, the code is now {now}: rerun `{prov.get('command')}`"
+    data = tuple(data)
+    if data:
+        was = (prov.get("data") or {}).get("shipped")
+        if was != resources.fingerprint(data):
+            return f"{name}.json was made from other shipped data ({', '.join(data)}): rerun `{prov.get('command')}`"
     return None

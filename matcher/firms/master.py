@@ -68,6 +68,8 @@ MASTER_FOLDERS = (
     "cbinsights_unicorns_scraper", "maven_unicorn_companies_2022", "fortune_china500_2014_2021",
     "jionlp_location", "admin_county_coords_derived",
 )
+#: shipped data files the master reads (for the build fingerprint, and for benchmarks that measure on it)
+MASTER_DATA = ("zone_host_counties.csv", "unicorn_names.csv")
 #: the threshold for links by legal/short names (Fortune, user files) and by English names
 NAME_THRESHOLD = resolve.DEFAULT_THRESHOLD
 #: Fortune names carry no location or industry evidence, so links need stronger name agreement; set
@@ -343,12 +345,24 @@ def chinese_unicorns(res: dict[str, LoadResult], data_dir: Path) -> tuple[pd.Dat
 
 
 def link_unicorns_to_listed(unicorns: pd.DataFrame, listed: pd.DataFrame) -> pd.DataFrame:
-    """Links ``[firm_id (unicorn), listed_firm_id, score]`` by English name with city evidence."""
+    """Links ``[firm_id (unicorn), listed_firm_id, score]`` by English name with city evidence, and by the
+    cited Chinese name (:mod:`matcher.firms.unicorn_names`) equal to a listed firm's short name in the same
+    city (score 1.0; a unicorn listed since, e.g. 联影医疗, is one firm, not two)."""
     lw = listed[listed["name_en"].notna()]
     left = pd.DataFrame({"rec_id": unicorns["firm_id"], "name_en": unicorns["name_en"], "city": unicorns["city_code"], "province": unicorns["province_code"]})
     right = pd.DataFrame({"rec_id": lw["firm_id"], "name_en": lw["name_en"], "city": lw["city_code"], "province": lw["province_code"]})
     links = resolve.link(left, right, UNICORN_LISTED_THRESHOLD, exact_keys=(), use_chinese=False)
-    return links.rename(columns={"left_id": "firm_id", "right_id": "listed_firm_id"})[["firm_id", "listed_firm_id", "score"]]
+    links = links.rename(columns={"left_id": "firm_id", "right_id": "listed_firm_id"})[["firm_id", "listed_firm_id", "score"]]
+    return pd.concat([_unicorns_listed_by_chinese_name(unicorns, listed), links], ignore_index=True).drop_duplicates("firm_id")
+
+
+def _unicorns_listed_by_chinese_name(unicorns: pd.DataFrame, listed: pd.DataFrame) -> pd.DataFrame:
+    renamed = unicorns[unicorns["name"].astype("string") != unicorns["name_en"].astype("string")]
+    m = renamed[["firm_id", "name", "city_code"]].merge(
+        listed[["firm_id", "name", "city_code"]].rename(columns={"firm_id": "listed_firm_id", "city_code": "listed_city"}),
+        on="name")
+    m = m[m["city_code"].astype("string") == m["listed_city"].astype("string")]
+    return m.assign(score=1.0)[["firm_id", "listed_firm_id", "score"]]
 
 
 # ----------------------------------------------------------------------------------------------
