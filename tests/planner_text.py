@@ -38,6 +38,8 @@ ALLOWED_WORDS: dict[str, str] = {
     "A": "A股",
     "IT": "申万行业名称（IT服务）",
     "km": "单位（公里）",
+    "LED": "产品与申万行业名称（LED芯片、LED），照原文",
+    "led": "产品名称（产业链知识图谱写作 led芯片），照原文",
 }
 #: patterns a planner may read: stock codes with the exchange suffix, firm numbers, output file names
 ALLOWED_PATTERNS: list[str] = [
@@ -139,9 +141,10 @@ def html_texts(path: Path) -> Iterator[tuple[str, str]]:
     for name, table in (data.get("tables") or {}).items():
         for h in table["headers"]:
             yield f"{path.name}:{name}.header", str(h)
+        skip = {j for j, h in enumerate(table["headers"]) if h in SOURCE_COLUMNS}  # sources keep their quotation
         for row in table["rows"]:
-            for v in row:
-                if isinstance(v, str):
+            for j, v in enumerate(row):
+                if isinstance(v, str) and j not in skip:
                     yield f"{path.name}:{name}", v
     maps = data.get("maps") or {}
     for key, opt in ((maps.get("china") or {}).get("views") or {}).items():
