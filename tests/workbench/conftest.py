@@ -45,6 +45,21 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() not in ("", "0", "false")
 
 
+#: Debian's Chromium (never a downloaded browser)
+CHROMIUM = os.environ.get("MATCHER_CHROMIUM", "/usr/bin/chromium")
+
+
+def require_chromium() -> None:
+    """Fail when Chromium is missing; outside CI, MATCHER_SKIP_BROWSER=1 skips the browser tests explicitly
+    (as for the other browser tests: a missing browser never passes silently)."""
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("MATCHER_SKIP_BROWSER") == "1" and not in_ci():
+        pytest.skip("browser tests skipped on request (MATCHER_SKIP_BROWSER=1)")
+    pytest.fail(f"Chromium not found at {CHROMIUM} (.ci/run installs Debian's chromium); outside CI, "
+                "MATCHER_SKIP_BROWSER=1 skips the browser tests explicitly")
+
+
 @pytest.fixture(autouse=True)
 def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2 parameters in tests (hashes carry their parameters, so verification follows)."""

@@ -6,16 +6,14 @@ report. Screenshots are checked non-blank; the pages log no console error."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
 
-from .conftest import JIA, PASSWORD, in_ci, make_workbench
+from .conftest import CHROMIUM, JIA, PASSWORD, make_workbench, require_chromium
 from .server import Server
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("MATCHER_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -31,10 +29,7 @@ def assert_not_blank(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def browser():  # noqa: ANN201
-    if not Path(CHROMIUM).exists():
-        if in_ci():
-            pytest.fail(f"Chromium not found at {CHROMIUM} (.ci/run installs Debian's chromium)")
-        pytest.skip("Chromium not installed")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

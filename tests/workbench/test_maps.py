@@ -6,7 +6,6 @@ maps draw from their boundaries without a console message (CSP included)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from matcher.workbench.db import Database, upgrade
 from matcher.workbench.services import Workbench
 from matcher.workbench.web.app import create_app
 
-from .conftest import PASSWORD, in_ci, login
+from .conftest import CHROMIUM, PASSWORD, login, require_chromium
 from .fakes import GEO_CITY, GeoFakeLink
 from .test_pages import visible_text
 
@@ -96,8 +95,6 @@ def test_a_city_without_boundaries_says_so(wb, web) -> None:  # noqa: ANN001
     assert "城市资料包未载明本单位" in page  # no profile: said, not left blank
 
 
-CHROMIUM = os.environ.get("MATCHER_CHROMIUM", "/usr/bin/chromium")
-
 
 @pytest.mark.browser
 def test_both_maps_draw_in_a_browser(db_url: str, tmp_path: Path) -> None:
@@ -106,10 +103,7 @@ def test_both_maps_draw_in_a_browser(db_url: str, tmp_path: Path) -> None:
     from .server import Server
     from .test_browser import ARGS, assert_not_blank
 
-    if not Path(CHROMIUM).exists():
-        if in_ci():
-            pytest.fail(f"Chromium not found at {CHROMIUM}")
-        pytest.skip("Chromium not installed")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     geo_workbench(db_url, tmp_path / "work").db.dispose()
